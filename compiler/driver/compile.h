@@ -1,0 +1,49 @@
+// The compile driver as a library: import -> passes -> memory plan -> code, plus the summary
+// that `kiln compile` and `kiln inspect` print. No I/O beyond reading the model; the CLI writes.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "codegen/module.h"
+#include "compiler/import/onnx_import.h"
+#include "passes/passes.h"
+
+namespace kiln {
+
+extern const char* const kKilnVersion;
+
+struct CompileOptions {
+  std::string model_path;
+  std::string name;  // empty: the model file's stem as a C identifier
+  std::string target = "host";
+  ImportOptions import;
+  PipelineOptions pipeline;
+};
+
+struct NodeReport {
+  std::string name, op, shape, dtype;
+  int64_t params = 0;
+  int64_t macs = 0;
+};
+
+struct CompileResult {
+  Graph graph;
+  GeneratedModule module;
+  std::string name;
+  const Target* target = nullptr;
+  std::string pass_log;  // --print-after output
+  std::vector<std::pair<std::string, PassResult>> passes;
+  std::vector<NodeReport> nodes;
+  int64_t total_params = 0;
+  int64_t total_macs = 0;
+  int64_t liveness_bound = 0;
+};
+
+Expected<CompileResult> compile_model(const CompileOptions& opt);
+
+// Per-node report (op, output shape, params, MACs) of a graph as it stands.
+std::vector<NodeReport> report_nodes(Graph& g);
+
+}  // namespace kiln

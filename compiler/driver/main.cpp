@@ -1,0 +1,242 @@
+// kiln: the command-line driver. Maps Status codes to the documented exit statuses
+// (0 ok, 1 usage, 2 invalid model, 3 unsupported, 4 over budget, 5 internal).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/driver/compile.h"
+#include "compiler/ir/printer.h"
+#include "compiler/ops/infer.h"
+
+namespace fs = std::filesystem;
+using namespace kiln;
+
+namespace {
+
+int fail(const Status& st) {
+  std::fprintf(stderr, "%s\n", st.str().c_str());
+  return st.exit_code();
+}
+
+std::string json_escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      r += fmt::format("\\u{:04x}", c);
+      continue;
+    }
+    r += c;
+  }
+  return r;
+}
+
+// Writes all files into a fresh sibling folder, then moves them into OUTDIR: a failure leaves
+// OUTDIR untouched.
+Status write_outputs(const std::string& outdir, const std::map<std::string, std::string>& files) {
+  std::error_code ec;
+  fs::path out(outdir);
+  fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  fs::create_directories(parent, ec);
+  fs::path tmp = parent / fmt::format(".{}.kiln-tmp", out.filename().string());
+  fs::remove_all(tmp, ec);
+  if (!fs::create_directories(tmp, ec))
+    return error(ErrorCode::kIoError, fmt::format("cannot create '{}': {}", tmp.string(), ec.message()));
+  for (const auto& kv : files) {
+    std::ofstream f(tmp / kv.first, std::ios::binary);
+    f << kv.second;
+    if (!f) return error(ErrorCode::kIoError, fmt::format("cannot write '{}'", (tmp / kv.first).string()));
+  }
+  fs::create_directories(out, ec);
+  for (const auto& kv : files) {
+    fs::rename(tmp / kv.first, out / kv.first, ec);
+    if (ec) return error(ErrorCode::kIoError, fmt::format("cannot move into '{}': {}", outdir, ec.message()));
+  }
+  fs::remove_all(tmp, ec);
+  return Status::ok();
+}
+
+void print_table(const CompileResult& r) {
+  std::printf("%-32s %-20s %-18s %-5s %10s %12s\n", "node", "op", "output", "type", "params", "MACs");
+  for (const auto& n : r.nodes)
+    std::printf("%-32s %-20s %-18s %-5s %10lld %12lld\n", n.name.substr(0, 32).c_str(), n.op.c_str(),
+                n.shape.c_str(), n.dtype.c_str(), static_cast<long long>(n.params),
+                static_cast<long long>(n.macs));
+}
+
+void print_summary(FILE* f, const CompileResult& r) {
+  const auto& m = r.module;
+  std::fprintf(f, "model    %s (%zu nodes after passes)\n", r.name.c_str(), r.graph.nodes.size());
+  std::fprintf(f, "target   %s\n", r.target->name);
+  std::fprintf(f, "params   %lld\n", static_cast<long long>(r.total_params));
+  std::fprintf(f, "MACs     %lld\n", static_cast<long long>(r.total_macs));
+  std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
+  std::fprintf(f, "arena    %zu bytes (RAM); liveness bound %lld bytes\n", m.arena_bytes,
+               static_cast<long long>(r.liveness_bound));
+}
+
+std::string summary_json(const CompileResult& r, const std::string& outdir) {
+  std::string files;
+  for (const auto& kv : r.module.files) files += fmt::format("{}\"{}\"", files.empty() ? "" : ", ", json_escape(kv.first));
+  std::string nodes;
+  for (const auto& n : r.nodes)
+    nodes += fmt::format("{}\n    {{\"name\": \"{}\", \"op\": \"{}\", \"shape\": \"{}\", \"dtype\": \"{}\", \"params\": {}, \"macs\": {}}}",
+                         nodes.empty() ? "" : ",", json_escape(n.name), n.op, n.shape, n.dtype, n.params, n.macs);
+  return fmt::format(
+      "{{\n  \"name\": \"{}\",\n  \"target\": \"{}\",\n  \"outdir\": \"{}\",\n  \"files\": [{}],\n"
+      "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
+      "  \"nodes\": [{}\n  ]\n}}\n",
+      json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
+      r.module.weight_bytes, r.total_params, r.total_macs, nodes);
+}
+
+struct CommonOpts {
+  std::string model;
+  std::vector<std::string> input_shapes;
+  std::string target = "host";
+  std::string passes;
+  std::vector<std::string> print_after;
+  bool verify_each = false;
+};
+
+void add_common(CLI::App* cmd, CommonOpts& o) {
+  cmd->add_option("model", o.model, "ONNX model file")->required();
+  cmd->add_option("--input-shape", o.input_shapes, "fix an input's dims: NAME=D0,D1,... (repeatable)");
+  cmd->add_option("--target", o.target, "core to generate for (see `kiln targets`)");
+  cmd->add_option("--passes", o.passes, "comma-separated pass list instead of the default pipeline");
+  cmd->add_option("--print-after", o.print_after, "print the IR after this pass (or 'all')")->delimiter(',');
+  cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
+}
+
+Expected<CompileOptions> to_options(const CommonOpts& o) {
+  CompileOptions c;
+  c.model_path = o.model;
+  c.target = o.target;
+  for (const auto& s : o.input_shapes) KILN_TRY(parse_input_shape(s, &c.import.input_shapes));
+  if (!o.passes.empty()) {
+    std::string cur;
+    for (char ch : o.passes + ",") {
+      if (ch == ',') {
+        if (!cur.empty()) c.pipeline.passes.push_back(cur);
+        cur.clear();
+      } else {
+        cur += ch;
+      }
+    }
+  }
+  c.pipeline.print_after = o.print_after;
+  c.pipeline.verify_each = o.verify_each;
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kiln: ahead-of-time ONNX to C++ compiler for microcontrollers"};
+  app.set_version_flag("--version", std::string("kiln ") + kKilnVersion);
+  app.require_subcommand(1);
+
+  CommonOpts copt;
+  std::string outdir, name;
+  bool json = false, quiet = false;
+  CLI::App* compile = app.add_subcommand("compile", "generate C++ sources for a model");
+  add_common(compile, copt);
+  compile->add_option("-o,--output", outdir, "output folder")->required();
+  compile->add_option("--name", name, "C identifier prefixing every symbol (default: model file stem)");
+  compile->add_flag("--json", json, "print the summary as JSON on stdout");
+  compile->add_flag("-q,--quiet", quiet, "print nothing on success");
+
+  CommonOpts iopt;
+  bool print_ir = false, ijson = false;
+  CLI::App* inspect = app.add_subcommand("inspect", "per-node table: op, output shape, params, MACs; totals");
+  add_common(inspect, iopt);
+  inspect->add_flag("--ir", print_ir, "print the IR after the pipeline");
+  inspect->add_flag("--json", ijson, "print the report as JSON");
+
+  std::string eval_model, eval_out;
+  std::vector<std::string> eval_inputs, eval_shapes;
+  CLI::App* evalc = app.add_subcommand("eval", "run a model with kiln's reference evaluation (test oracle)");
+  evalc->add_option("model", eval_model, "ONNX model file")->required();
+  evalc->add_option("--input", eval_inputs, "input tensors as ONNX TensorProto .pb files, in graph order")->required();
+  evalc->add_option("--input-shape", eval_shapes, "fix an input's dims: NAME=D0,D1,...");
+  evalc->add_option("-o,--output", eval_out, "folder for output_N.pb")->required();
+
+  app.add_subcommand("targets", "list the cores and boards kiln knows");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 1;
+  }
+
+  if (app.got_subcommand("targets")) {
+    std::printf("cores:\n");
+    for (const Target& t : all_targets())
+      std::printf("  %-14s %-15s fpu=%-6s dsp=%-3s mve=%-3s align=%-2d qemu=%-11s %s\n", t.name, t.isa,
+                  t.fpu == Fpu::kNone ? "none" : t.fpu == Fpu::kSingle ? "sp" : "dp", t.has_dsp ? "yes" : "no",
+                  t.has_mve ? "yes" : "no", t.alignment, *t.qemu ? t.qemu : "-", t.summary);
+    std::printf("boards:\n");
+    for (const Board& b : all_boards())
+      std::printf("  %-20s core=%-14s RAM %7llu KiB  flash %7llu KiB  %s\n", b.name, b.core,
+                  static_cast<unsigned long long>(b.ram_bytes / 1024),
+                  static_cast<unsigned long long>(b.flash_bytes / 1024), b.summary);
+    return 0;
+  }
+
+  if (app.got_subcommand("eval")) {
+    ImportOptions io;
+    for (const auto& s : eval_shapes)
+      if (Status st = parse_input_shape(s, &io.input_shapes); !st) return fail(st);
+    auto g = import_onnx_file(eval_model, io);
+    if (!g) return fail(g.status());
+    if (eval_inputs.size() != g->inputs.size())
+      return fail(error(ErrorCode::kBadOption, fmt::format("the model has {} inputs, {} given", g->inputs.size(), eval_inputs.size())));
+    for (size_t i = 0; i < eval_inputs.size(); ++i) {
+      auto t = read_tensor_pb(eval_inputs[i]);
+      if (!t) return fail(t.status());
+      Tensor& dst = g->tensor(g->inputs[i]);
+      if (t->dtype != dst.dtype || t->numel() != dst.numel())
+        return fail(error(ErrorCode::kBadOption, fmt::format("input {} does not match '{}'", eval_inputs[i], dst.name)));
+      dst.data = t->data;
+    }
+    if (Status st = eval_graph(*g); !st) return fail(st);
+    fs::create_directories(eval_out);
+    for (size_t i = 0; i < g->outputs.size(); ++i)
+      if (Status st = write_tensor_pb(g->tensor(g->outputs[i]), fmt::format("{}/output_{}.pb", eval_out, i)); !st)
+        return fail(st);
+    return 0;
+  }
+
+  const bool is_compile = app.got_subcommand("compile");
+  auto opts = to_options(is_compile ? copt : iopt);
+  if (!opts) return fail(opts.status());
+  opts->name = name;
+  auto res = compile_model(*opts);
+  if (!res) return fail(res.status());
+  if (!res->pass_log.empty()) std::fputs(res->pass_log.c_str(), stderr);
+
+  if (is_compile) {
+    if (Status st = write_outputs(outdir, res->module.files); !st) return fail(st);
+    if (json) {
+      std::fputs(summary_json(*res, outdir).c_str(), stdout);
+    } else if (!quiet) {
+      print_summary(stdout, *res);
+      std::printf("wrote    ");
+      for (const auto& kv : res->module.files) std::printf("%s/%s ", outdir.c_str(), kv.first.c_str());
+      std::printf("\n");
+    }
+    return 0;
+  }
+  if (ijson) {
+    std::fputs(summary_json(*res, "").c_str(), stdout);
+    return 0;
+  }
+  print_table(*res);
+  print_summary(stdout, *res);
+  if (print_ir) std::fputs(print_graph(res->graph).c_str(), stdout);
+  return 0;
+}

@@ -1,0 +1,39 @@
+// Static memory planning in three pieces (TVM USMP's split):
+//   analyse: the arena buffers of a scheduled graph with size, alignment, first and last use;
+//   plan:    a pure function from buffers to offsets (algorithms registered by name);
+//   apply:   write the offsets back into the graph.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/graph.h"
+
+namespace kiln {
+
+struct Buffer {
+  std::string name;   // the root tensor (views are folded into their root)
+  int64_t size = 0;   // bytes
+  int64_t align = 1;
+  int first = 0;      // schedule step that writes it (graph inputs: -1)
+  int last = 0;       // last step that reads it (graph outputs: the number of steps)
+};
+
+struct MemoryPlan {
+  std::vector<int64_t> offsets;  // one per buffer
+  int64_t arena = 0;             // bytes spanned
+  std::string algorithm;
+};
+
+std::vector<Buffer> analyse_buffers(const Graph& g, int64_t align);
+// The liveness lower bound: the largest total size of buffers alive at one step.
+int64_t liveness_bound(const std::vector<Buffer>& bufs);
+bool buffers_conflict(const Buffer& a, const Buffer& b);
+// Greedy by size: largest first, each at the lowest offset free of every conflicting buffer.
+MemoryPlan plan_greedy_by_size(const std::vector<Buffer>& bufs);
+// Checks that conflicting buffers never overlap and offsets respect alignment.
+bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan);
+void apply_plan(Graph& g, const std::vector<Buffer>& bufs, const MemoryPlan& plan);
+
+}  // namespace kiln

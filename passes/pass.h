@@ -1,0 +1,39 @@
+// What every pass exposes: its info (kebab-case name, what it requires, one line on what it
+// does) and run(Graph&, const PassContext&) returning whether it changed the graph, named
+// statistics and a status. Passes keep no globals and read no environment.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "compiler/ir/graph.h"
+#include "compiler/support/status.h"
+#include "targets/targets.h"
+
+namespace kiln {
+
+struct PassContext {
+  const Target* target = nullptr;
+};
+
+struct PassResult {
+  bool changed = false;
+  std::map<std::string, int64_t> stats;
+  Status status;
+};
+
+struct PassInfo {
+  const char* name;
+  const char* requires;
+  const char* summary;
+};
+
+using PassFn = PassResult (*)(Graph&, const PassContext&);
+
+struct PassDef {
+  PassInfo info;
+  PassFn run;
+};
+
+}  // namespace kiln

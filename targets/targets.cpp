@@ -1,0 +1,36 @@
+#include "targets/targets.h"
+
+namespace kiln {
+
+const std::vector<Target>& all_targets() {
+  static const std::vector<Target> kTargets = {
+#define KILN_CORE(name, isa, cc, flags, fpu, dsp, mve, align, qemu, summary) \
+  {name, isa, cc, flags, Fpu::fpu, dsp, mve, align, qemu, summary},
+#include "targets/cores.def"
+#undef KILN_CORE
+  };
+  return kTargets;
+}
+
+const std::vector<Board>& all_boards() {
+  static const std::vector<Board> kBoards = {
+#define KILN_BOARD(name, core, ram, flash, summary) {name, core, ram, flash, summary},
+#include "targets/boards.def"
+#undef KILN_BOARD
+  };
+  return kBoards;
+}
+
+const Target* find_target(const std::string& name) {
+  for (const Target& t : all_targets())
+    if (name == t.name) return &t;
+  return nullptr;
+}
+
+const Board* find_board(const std::string& name) {
+  for (const Board& b : all_boards())
+    if (name == b.name) return &b;
+  return nullptr;
+}
+
+}  // namespace kiln
