@@ -1,0 +1,165 @@
+// The importer is the one place that knows protobuf, so its tests build ModelProtos directly.
+#include <catch2/catch.hpp>
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/import/onnx_import.h"
+
+using namespace kiln;
+namespace fs = std::filesystem;
+
+namespace {
+
+onnx::ModelProto relu_model(const std::vector<std::string>& dims) {
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  auto* os = m.add_opset_import();
+  os->set_domain("");
+  os->set_version(13);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto* n = g->add_node();
+  n->set_op_type("Relu");
+  n->add_input("x");
+  n->add_output("y");
+  auto* in = g->add_input();
+  in->set_name("x");
+  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  auto* shape = in->mutable_type()->mutable_tensor_type()->mutable_shape();
+  for (const auto& d : dims) {
+    auto* dim = shape->add_dim();
+    if (d[0] >= '0' && d[0] <= '9') dim->set_dim_value(std::stoll(d));
+    else dim->set_dim_param(d);
+  }
+  auto* out = g->add_output();
+  out->set_name("y");
+  *out->mutable_type() = in->type();
+  return m;
+}
+
+std::string bytes(const onnx::ModelProto& m) { return m.SerializeAsString(); }
+
+}  // namespace
+
+TEST_CASE("import fixes a lone free batch dim to 1", "[import]") {
+  auto g = import_onnx_bytes(bytes(relu_model({"N", "3"})), ".", ImportOptions{});
+  REQUIRE(g.has_value());
+  CHECK(g->tensor("x").shape == Shape{1, 3});
+  CHECK(g->tensor("y").shape == Shape{1, 3});
+}
+
+TEST_CASE("import names the input and the dim of an unresolved free dim", "[import]") {
+  auto g = import_onnx_bytes(bytes(relu_model({"N", "T"})), ".", ImportOptions{});
+  REQUIRE_FALSE(g.has_value());
+  CHECK(g.status().code() == ErrorCode::kMissingDim);
+  CHECK_THAT(g.status().str(), Catch::Contains("'x'") && Catch::Contains("'T'") && Catch::Contains("--input-shape"));
+}
+
+TEST_CASE("--input-shape fixes every free dim", "[import]") {
+  ImportOptions opt;
+  REQUIRE(parse_input_shape("x=2,7", &opt.input_shapes).is_ok());
+  auto g = import_onnx_bytes(bytes(relu_model({"N", "T"})), ".", opt);
+  REQUIRE(g.has_value());
+  CHECK(g->tensor("y").shape == Shape{2, 7});
+}
+
+TEST_CASE("parse_input_shape rejects malformed specs", "[import]") {
+  std::map<std::string, std::vector<int64_t>> m;
+  CHECK_FALSE(parse_input_shape("x", &m).is_ok());
+  CHECK_FALSE(parse_input_shape("x=1,a", &m).is_ok());
+  CHECK_FALSE(parse_input_shape("x=0", &m).is_ok());
+  CHECK(parse_input_shape("in:0=1,3", &m).is_ok());
+  CHECK(m["in:0"] == std::vector<int64_t>{1, 3});
+}
+
+TEST_CASE("import lists every unsupported op at once", "[import]") {
+  onnx::ModelProto m = relu_model({"1", "3"});
+  auto* g = m.mutable_graph();
+  g->mutable_node(0)->set_output(0, "t");
+  for (const char* op : {"FancyOpA", "FancyOpB"}) {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_domain("com.example");
+    n->set_name(std::string("node_") + op);
+    n->add_input("t");
+    n->add_output(op == std::string("FancyOpA") ? "u" : "y");
+  }
+  g->mutable_node(2)->set_input(0, "u");
+  auto* os = m.add_opset_import();
+  os->set_domain("com.example");
+  os->set_version(1);
+  ImportOptions no_checker;
+  no_checker.run_onnx_checker = false;
+  auto r = import_onnx_bytes(bytes(m), ".", no_checker);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.status().diagnostics().size() == 2);
+  CHECK(r.status().exit_code() == 3);
+  CHECK_THAT(r.status().str(), Catch::Contains("node_FancyOpA") && Catch::Contains("node_FancyOpB"));
+}
+
+TEST_CASE("Constant nodes become initializers", "[import]") {
+  onnx::ModelProto m = relu_model({"1", "2"});
+  auto* g = m.mutable_graph();
+  auto* c = g->add_node();
+  c->set_op_type("Constant");
+  c->add_output("k");
+  auto* a = c->add_attribute();
+  a->set_name("value_floats");
+  a->set_type(onnx::AttributeProto::FLOATS);
+  a->add_floats(1.0f);
+  a->add_floats(-2.0f);
+  auto* add = g->add_node();
+  add->set_op_type("Add");
+  add->add_input("y");
+  add->add_input("k");
+  add->add_output("z");
+  g->mutable_output(0)->set_name("z");
+  // The Constant comes after its use in node order here; move it first.
+  g->mutable_node()->SwapElements(0, 1);
+  auto r = import_onnx_bytes(bytes(m), ".", ImportOptions{});
+  REQUIRE(r.has_value());
+  CHECK(r->tensor("k").is_const);
+  CHECK(r->nodes.size() == 2);
+}
+
+TEST_CASE("external data is read only from inside the model's folder", "[import][security]") {
+  fs::path dir = fs::temp_directory_path() / "kiln_extdata_test";
+  fs::remove_all(dir);
+  fs::create_directories(dir / "model");
+  std::vector<float> w = {1.0f, -1.0f};
+  std::ofstream(dir / "model" / "w.bin", std::ios::binary).write(reinterpret_cast<const char*>(w.data()), 8);
+  std::ofstream(dir / "secret.bin", std::ios::binary).write(reinterpret_cast<const char*>(w.data()), 8);
+  fs::create_symlink(dir / "secret.bin", dir / "model" / "link.bin");
+
+  auto model_with = [&](const std::string& location) {
+    onnx::ModelProto m = relu_model({"1", "2"});
+    auto* g = m.mutable_graph();
+    auto* init = g->add_initializer();
+    init->set_name("w");
+    init->set_data_type(onnx::TensorProto::FLOAT);
+    init->add_dims(2);
+    init->set_data_location(onnx::TensorProto::EXTERNAL);
+    auto* kv = init->add_external_data();
+    kv->set_key("location");
+    kv->set_value(location);
+    auto* add = g->add_node();
+    add->set_op_type("Add");
+    add->add_input("y");
+    add->add_input("w");
+    add->add_output("z");
+    g->mutable_output(0)->set_name("z");
+    return bytes(m);
+  };
+  std::string model_dir = (dir / "model").string();
+  auto ok = import_onnx_bytes(model_with("w.bin"), model_dir, ImportOptions{});
+  REQUIRE(ok.has_value());
+  CHECK(ok->tensor("w").as<float>()[1] == -1.0f);
+  for (const std::string& bad : std::vector<std::string>{"../secret.bin", (dir / "secret.bin").string(), "link.bin"}) {
+    auto r = import_onnx_bytes(model_with(bad), model_dir, ImportOptions{});
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.status().code() == ErrorCode::kBadExternalData);
+  }
+  fs::remove_all(dir);
+}
