@@ -30,8 +30,20 @@ std::vector<Buffer> analyse_buffers(const Graph& g, int64_t align);
 // The liveness lower bound: the largest total size of buffers alive at one step.
 int64_t liveness_bound(const std::vector<Buffer>& bufs);
 bool buffers_conflict(const Buffer& a, const Buffer& b);
-// Greedy by size: largest first, each at the lowest offset free of every conflicting buffer.
+// Places buffers one by one in `order`, each at the best-fitting aligned gap among the already
+// placed buffers it conflicts with (or on top of them).
+MemoryPlan plan_in_order(const std::vector<Buffer>& bufs, const std::vector<size_t>& order, const char* name);
+// Greedy by size: largest first (TFLite Micro's planner).
 MemoryPlan plan_greedy_by_size(const std::vector<Buffer>& bufs);
+// Greedy by conflicts: most-conflicting first (ties: larger first).
+MemoryPlan plan_greedy_by_conflicts(const std::vector<Buffer>& bufs);
+// Best fit in time order: buffers in the order they come alive.
+MemoryPlan plan_by_start(const std::vector<Buffer>& bufs);
+// Exact search over placement orders with branch-and-bound (only for small sets; `budget`
+// caps the nodes explored). Returns the best plan found, never worse than `incumbent`.
+MemoryPlan plan_exact(const std::vector<Buffer>& bufs, const MemoryPlan& incumbent, long budget = 100000);
+// Runs every algorithm and keeps the smallest arena.
+MemoryPlan plan_best(const std::vector<Buffer>& bufs);
 // Checks that conflicting buffers never overlap and offsets respect alignment.
 bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan);
 void apply_plan(Graph& g, const std::vector<Buffer>& bufs, const MemoryPlan& plan);

@@ -17,7 +17,9 @@ const std::vector<PassDef>& default_pipeline() {
       {{"fuse-activations",    "",                  "apply Relu/Clip/LeakyRelu inside Conv/Gemm kernels"}, run_fuse_activations},
       {{"dce",                 "",                  "drop what fusion left unused"},                      run_dce},
       {{"materialize-outputs", "",                  "copy constant graph outputs into the arena"},       run_materialize_outputs},
+      {{"schedule",            "",                  "pick the topological order with the smallest liveness peak"}, run_schedule},
       {{"alias-views",         "",                  "Reshape/Flatten/Squeeze/... share their input's bytes"}, run_alias_views},
+      {{"inplace",             "a final schedule",  "elementwise ops and Concat reuse their inputs' bytes"}, run_inplace},
       {{"plan-memory",         "a final schedule",  "assign arena offsets from tensor liveness"},        run_plan_memory},
   };
   return kPipeline;

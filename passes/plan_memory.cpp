@@ -2,13 +2,17 @@
 //
 // analyse: walk the schedule; each non-constant tensor that is not a view is a buffer, live from
 // the step that writes it to the last step that reads it or any of its views (graph inputs from
-// before the first step, graph outputs until after the last). plan: two buffers conflict when
-// their live ranges intersect; greedy-by-size sorts buffers by size (ties: earlier first, then
-// name, for determinism) and gives each the lowest aligned offset at which it overlaps no
-// already-placed conflicting buffer, taking the tightest gap that fits. apply: store offsets.
-// The arena is the furthest end; the liveness bound is reported beside it.
+// before the first step, graph outputs until after the last).
+// plan: two buffers conflict when their live ranges intersect. Each algorithm fixes an order and
+// places buffers one by one at the tightest aligned gap among the conflicting buffers already
+// placed: greedy-by-size (largest first), greedy-by-conflicts (most conflicting bytes first),
+// best-fit-by-start (time order); for at most 16 buffers an exact branch-and-bound search over
+// placement orders follows, stopping at the liveness bound. The smallest arena wins (ties: the
+// first algorithm), so the result is deterministic.
+// apply: store offsets. The arena is the furthest end; the liveness bound is reported beside it.
 //===----------------------------------------------------------------------===//
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "passes/memory_plan.h"
@@ -77,41 +81,118 @@ int64_t liveness_bound(const std::vector<Buffer>& bufs) {
 
 static int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
 
-MemoryPlan plan_greedy_by_size(const std::vector<Buffer>& bufs) {
-  std::vector<size_t> order(bufs.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (bufs[a].size != bufs[b].size) return bufs[a].size > bufs[b].size;
-    if (bufs[a].first != bufs[b].first) return bufs[a].first < bufs[b].first;
-    return bufs[a].name < bufs[b].name;
-  });
+// Lowest-waste placement of b among `placed` (indices into bufs with offsets in plan).
+static int64_t place(const std::vector<Buffer>& bufs, const std::vector<size_t>& placed,
+                     const std::vector<int64_t>& offsets, const Buffer& b) {
+  std::vector<std::pair<int64_t, int64_t>> busy;
+  for (size_t j : placed)
+    if (buffers_conflict(b, bufs[j]) && bufs[j].size > 0) busy.push_back({offsets[j], offsets[j] + bufs[j].size});
+  std::sort(busy.begin(), busy.end());
+  int64_t best = -1, best_gap = INT64_MAX, cursor = 0;
+  for (const auto& iv : busy) {
+    int64_t start = align_up(cursor, b.align);
+    if (iv.first >= start + b.size && iv.first - start < best_gap) {
+      best = start;
+      best_gap = iv.first - start;
+    }
+    cursor = std::max(cursor, iv.second);
+  }
+  return best >= 0 ? best : align_up(cursor, b.align);
+}
+
+MemoryPlan plan_in_order(const std::vector<Buffer>& bufs, const std::vector<size_t>& order, const char* name) {
   MemoryPlan plan;
-  plan.algorithm = "greedy-by-size";
+  plan.algorithm = name;
   plan.offsets.assign(bufs.size(), -1);
   std::vector<size_t> placed;
   for (size_t i : order) {
-    const Buffer& b = bufs[i];
-    // Occupied intervals of conflicting placed buffers, sorted by offset.
-    std::vector<std::pair<int64_t, int64_t>> busy;
-    for (size_t j : placed)
-      if (buffers_conflict(b, bufs[j]) && bufs[j].size > 0)
-        busy.push_back({plan.offsets[j], plan.offsets[j] + bufs[j].size});
-    std::sort(busy.begin(), busy.end());
-    int64_t best = -1, best_gap = INT64_MAX, cursor = 0;
-    for (const auto& iv : busy) {
-      int64_t start = align_up(cursor, b.align);
-      if (iv.first >= start + b.size && iv.first - start < best_gap) {
-        best = start;
-        best_gap = iv.first - start;
-      }
-      cursor = std::max(cursor, iv.second);
-    }
-    if (best < 0) best = align_up(cursor, b.align);
-    plan.offsets[i] = best;
-    plan.arena = std::max(plan.arena, best + b.size);
+    plan.offsets[i] = place(bufs, placed, plan.offsets, bufs[i]);
+    plan.arena = std::max(plan.arena, plan.offsets[i] + bufs[i].size);
     placed.push_back(i);
   }
   return plan;
+}
+
+static std::vector<size_t> sorted_order(const std::vector<Buffer>& bufs,
+                                        const std::function<bool(size_t, size_t)>& before) {
+  std::vector<size_t> order(bufs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (before(a, b)) return true;
+    if (before(b, a)) return false;
+    return bufs[a].name < bufs[b].name;
+  });
+  return order;
+}
+
+MemoryPlan plan_greedy_by_size(const std::vector<Buffer>& bufs) {
+  return plan_in_order(bufs, sorted_order(bufs, [&](size_t a, size_t b) {
+                         return bufs[a].size != bufs[b].size ? bufs[a].size > bufs[b].size : bufs[a].first < bufs[b].first;
+                       }), "greedy-by-size");
+}
+
+MemoryPlan plan_greedy_by_conflicts(const std::vector<Buffer>& bufs) {
+  std::vector<int64_t> weight(bufs.size(), 0);
+  for (size_t i = 0; i < bufs.size(); ++i)
+    for (size_t j = 0; j < bufs.size(); ++j)
+      if (i != j && buffers_conflict(bufs[i], bufs[j])) weight[i] += bufs[j].size;
+  return plan_in_order(bufs, sorted_order(bufs, [&](size_t a, size_t b) {
+                         return weight[a] != weight[b] ? weight[a] > weight[b] : bufs[a].size > bufs[b].size;
+                       }), "greedy-by-conflicts");
+}
+
+MemoryPlan plan_by_start(const std::vector<Buffer>& bufs) {
+  return plan_in_order(bufs, sorted_order(bufs, [&](size_t a, size_t b) {
+                         return bufs[a].first != bufs[b].first ? bufs[a].first < bufs[b].first : bufs[a].size > bufs[b].size;
+                       }), "best-fit-by-start");
+}
+
+namespace {
+struct Exact {
+  const std::vector<Buffer>& bufs;
+  int64_t lower;  // the liveness bound: no plan can beat it
+  long budget;
+  MemoryPlan best;
+  std::vector<int64_t> offsets;
+  std::vector<size_t> placed;
+  std::vector<bool> used;
+
+  void dfs(int64_t arena) {
+    if (--budget < 0 || arena >= best.arena || best.arena == lower) return;
+    if (placed.size() == bufs.size()) {
+      best.offsets = offsets;
+      best.arena = arena;
+      return;
+    }
+    for (size_t i = 0; i < bufs.size(); ++i) {
+      if (used[i]) continue;
+      int64_t off = place(bufs, placed, offsets, bufs[i]);
+      offsets[i] = off;
+      used[i] = true;
+      placed.push_back(i);
+      dfs(std::max(arena, off + bufs[i].size));
+      placed.pop_back();
+      used[i] = false;
+      offsets[i] = -1;
+      if (budget < 0) return;
+    }
+  }
+};
+}  // namespace
+
+MemoryPlan plan_exact(const std::vector<Buffer>& bufs, const MemoryPlan& incumbent, long budget) {
+  Exact e{bufs, liveness_bound(bufs), budget, incumbent, std::vector<int64_t>(bufs.size(), -1), {}, std::vector<bool>(bufs.size(), false)};
+  e.dfs(0);
+  if (e.best.arena < incumbent.arena) e.best.algorithm = "exact-search";
+  return e.best;
+}
+
+MemoryPlan plan_best(const std::vector<Buffer>& bufs) {
+  MemoryPlan best = plan_greedy_by_size(bufs);
+  for (const MemoryPlan& p : {plan_greedy_by_conflicts(bufs), plan_by_start(bufs)})
+    if (p.arena < best.arena) best = p;
+  if (bufs.size() <= 16) best = plan_exact(bufs, best);
+  return best;
 }
 
 bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan) {
@@ -135,7 +216,7 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
   PassResult r;
   int64_t align = ctx.target ? std::max(ctx.target->alignment, 4) : 16;
   std::vector<Buffer> bufs = analyse_buffers(g, align);
-  MemoryPlan plan = plan_greedy_by_size(bufs);
+  MemoryPlan plan = plan_best(bufs);
   if (!plan_is_valid(bufs, plan)) {
     r.status = KILN_ICE("memory plan overlaps live buffers");
     return r;
@@ -145,6 +226,7 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
   r.stats["arena-bytes"] = plan.arena;
   r.stats["liveness-bound"] = liveness_bound(bufs);
   r.stats["buffers"] = static_cast<int64_t>(bufs.size());
+  r.stats["algorithm:" + plan.algorithm] = 1;
   return r;
 }
 
