@@ -1,8 +1,20 @@
-# Writes OUT: a C++ source defining kiln::runtime_sources(), the runtime/ headers of DIR as
-# raw string literals keyed by file name.
-file(GLOB headers RELATIVE ${DIR} ${DIR}/*.h)
+# Writes OUT: a C++ source defining kiln::FUNC() (default runtime_sources), the files of DIR
+# matching PATTERNS (comma-separated, default *.h) as raw string literals keyed by file name.
+# Also embeds targets/qemu/ (FUNC=qemu_support_files) for `kiln verify`.
+if(NOT FUNC)
+  set(FUNC runtime_sources)
+endif()
+if(NOT PATTERNS)
+  set(PATTERNS "*.h")
+endif()
+string(REPLACE "," ";" PATTERNS "${PATTERNS}")
+set(headers)
+foreach(p ${PATTERNS})
+  file(GLOB matched RELATIVE ${DIR} ${DIR}/${p})
+  list(APPEND headers ${matched})
+endforeach()
 list(SORT headers)
-set(body "// Generated from runtime/ by codegen/embed_runtime.cmake. Do not edit.\n#include <map>\n#include <string>\n\nnamespace kiln {\n\nconst std::map<std::string, std::string>& runtime_sources() {\n  static const std::map<std::string, std::string> kSources = {\n")
+set(body "// Generated from ${DIR} by codegen/embed_runtime.cmake. Do not edit.\n#include <map>\n#include <string>\n\nnamespace kiln {\n\nconst std::map<std::string, std::string>& ${FUNC}() {\n  static const std::map<std::string, std::string> kSources = {\n")
 foreach(h ${headers})
   file(READ ${DIR}/${h} content)
   string(APPEND body "    {\"${h}\", R\"KILNRT(${content})KILNRT\"},\n")

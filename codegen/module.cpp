@@ -211,8 +211,9 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   std::string summary;
   for (size_t i = 0; i < g.inputs.size(); ++i) summary += io_line("input ", i, g.inputs[i]);
   for (size_t i = 0; i < g.outputs.size(); ++i) summary += io_line("output", i, g.outputs[i]);
-  summary += fmt::format("//   arena {} bytes (RAM), weights {} bytes (flash), {} nodes, target {}\n",
-                         arena, mod.weight_bytes, g.nodes.size(), target.name);
+  summary += fmt::format("//   arena {} bytes (RAM{}), weights {} bytes (flash), {} nodes, target {}\n", arena,
+                         opt.external_arena ? ", passed in by the firmware" : "", mod.weight_bytes,
+                         g.nodes.size(), target.name);
 
   // --- NAME.h ---
   std::string h = banner + summary;
@@ -220,6 +221,7 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   h += "#ifndef __cplusplus\n#include <stdbool.h>\n#endif\n\n";
   h += fmt::format("#define {}_ARENA_BYTES {}\n", NAME, arena);
   h += fmt::format("#define {}_ARENA_ALIGN {}\n", NAME, align);
+  if (opt.external_arena) h += fmt::format("#define {}_ARENA_EXTERNAL 1\n", NAME);
   h += fmt::format("#define {}_WEIGHTS_BYTES {}\n", NAME, mod.weight_bytes);
   h += fmt::format("#define {}_NUM_INPUTS {}\n", NAME, g.inputs.size());
   h += fmt::format("#define {}_NUM_OUTPUTS {}\n", NAME, g.outputs.size());
@@ -241,6 +243,14 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   for (size_t i = 0; i < g.outputs.size(); ++i)
     h += fmt::format("{} *{}_output_{}(void);\n", dtype_c_name(g.tensor(g.outputs[i]).dtype), name, i);
   h += fmt::format("int {}_invoke(void);\n", name);
+  if (opt.external_arena) {
+    h += fmt::format(
+        "\n/* The firmware owns the arena: {0}_ARENA_BYTES bytes aligned to {0}_ARENA_ALIGN, set before the\n"
+        "   first call (or between calls, to switch instances). Returns 0, or 1 when arena is NULL or\n"
+        "   misaligned. Until one is set, {1}_run and {1}_invoke return 1 and the accessors NULL. */\n",
+        NAME, name);
+    h += fmt::format("int {}_set_arena(void *arena);\n", name);
+  }
   h += "\n#ifdef __cplusplus\n}  /* extern \"C\" */\n\n";
   h += fmt::format("namespace {} {{\n", name);
   h += fmt::format("constexpr int kNumInputs = {};\nconstexpr int kNumOutputs = {};\n", g.inputs.size(),
@@ -265,6 +275,12 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   c += fmt::format("#include \"{}.h\"\n", name);
   for (const auto& inc : cg.includes()) c += fmt::format("#include \"{}\"\n", inc);
   c += "\n";
+  // --arena-section/--weights-section bake in a default; a -D on the command line still wins.
+  for (const auto& sec : {std::make_pair("ARENA", opt.arena_section), std::make_pair("WEIGHTS", opt.weights_section)}) {
+    if (sec.second.empty()) continue;
+    c += fmt::format("#ifndef KILN_{0}_{1}_SECTION\n#define KILN_{0}_{1}_SECTION \"{2}\"\n#endif\n", NAME,
+                     sec.first, sec.second);
+  }
   for (const char* what : {"ARENA", "WEIGHTS"}) {
     c += fmt::format(
         "#if defined(KILN_{0}_{1}_SECTION)\n#define KILN_{0}_{1}_ATTR __attribute__((section(KILN_{0}_{1}_SECTION)))\n"
@@ -274,24 +290,35 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   c += fmt::format("\nnamespace {} {{\nnamespace {{\n\n", name);
   for (const auto& k : cg.consts())
     write_const(c, k, align, fmt::format("KILN_{}_WEIGHTS_ATTR", NAME));
-  c += fmt::format("\nalignas({}) uint8_t g_arena[{}] KILN_{}_ARENA_ATTR;\n\n", align, arena_alloc, NAME);
+  if (opt.external_arena)
+    c += fmt::format("\nuint8_t* g_arena = nullptr;  // set by {}_set_arena()\n\n", name);
+  else
+    c += fmt::format("\nalignas({}) uint8_t g_arena[{}] KILN_{}_ARENA_ATTR;\n\n", align, arena_alloc, NAME);
   c += fmt::format("}}  // namespace\n}}  // namespace {}\n\n", name);
+  if (opt.external_arena) {
+    c += fmt::format("extern \"C\" int {}_set_arena(void *arena) {{\n", name);
+    c += fmt::format("  if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % {} != 0) return 1;\n", align);
+    c += fmt::format("  {}::g_arena = static_cast<uint8_t*>(arena);\n  return 0;\n}}\n\n", name);
+  }
   c += fmt::format("extern \"C\" int {}_invoke(void) {{\n", name);
+  c += fmt::format("  using namespace {};  // the weights\n", name);
   c += fmt::format("  uint8_t* const a = {}::g_arena;\n", name);
-  c += "  (void)a;\n";
+  c += opt.external_arena ? "  if (a == nullptr) return 1;\n" : "  (void)a;\n";
   c += body.text();
   c += "  return 0;\n}\n\n";
+  const char* accessor = opt.external_arena
+      ? "extern \"C\" {0} *{1}_{2}_{3}(void) {{\n  return {1}::g_arena ? kiln::at<{0}>({1}::g_arena, {4}) : nullptr;\n}}\n"
+      : "extern \"C\" {0} *{1}_{2}_{3}(void) {{ return kiln::at<{0}>({1}::g_arena, {4}); }}\n";
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Tensor& t = g.tensor(g.inputs[i]);
-    c += fmt::format("extern \"C\" {0} *{1}_input_{2}(void) {{ return kiln::at<{0}>({1}::g_arena, {3}); }}\n",
-                     dtype_c_name(t.dtype), name, i, arena_offset_of(g, t.name));
+    c += fmt::format(fmt::runtime(accessor), dtype_c_name(t.dtype), name, "input", i, arena_offset_of(g, t.name));
   }
   for (size_t i = 0; i < g.outputs.size(); ++i) {
     const Tensor& t = g.tensor(g.outputs[i]);
-    c += fmt::format("extern \"C\" {0} *{1}_output_{2}(void) {{ return kiln::at<{0}>({1}::g_arena, {3}); }}\n",
-                     dtype_c_name(t.dtype), name, i, arena_offset_of(g, t.name));
+    c += fmt::format(fmt::runtime(accessor), dtype_c_name(t.dtype), name, "output", i, arena_offset_of(g, t.name));
   }
   c += fmt::format("\nextern \"C\" int {}_run({}) {{\n", name, params.empty() ? "void" : fmt::format("{}", fmt::join(params, ", ")));
+  if (opt.external_arena) c += fmt::format("  if ({}::g_arena == nullptr) return 1;\n", name);
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const Tensor& t = g.tensor(g.inputs[i]);
     c += fmt::format("  kiln::copy<{}, {}>(in{}, {}_input_{}());\n", dtype_c_name(t.dtype), t.numel(), i, name, i);

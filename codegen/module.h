@@ -17,6 +17,9 @@ struct ModuleOptions {
   std::string name;          // C identifier prefix for every symbol
   std::string kiln_version;
   std::string model_file;    // shown in the banner (file name only, so output is path-independent)
+  std::string arena_section;    // baked-in default of KILN_NAME_ARENA_SECTION ("" = none)
+  std::string weights_section;  // baked-in default of KILN_NAME_WEIGHTS_SECTION ("" = none)
+  bool external_arena = false;  // the firmware passes its own arena to NAME_set_arena()
 };
 
 // What a module's emission collects: included runtime headers and the constants it references.

@@ -46,6 +46,8 @@ MemoryPlan plan_exact(const std::vector<Buffer>& bufs, const MemoryPlan& incumbe
 MemoryPlan plan_best(const std::vector<Buffer>& bufs);
 // Checks that conflicting buffers never overlap and offsets respect alignment.
 bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan);
+// The buffer name of a node's kernel scratch ("<node>#scratch").
+std::string scratch_buffer_name(const Node& n);
 void apply_plan(Graph& g, const std::vector<Buffer>& bufs, const MemoryPlan& plan);
 
 }  // namespace kiln

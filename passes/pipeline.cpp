@@ -12,6 +12,7 @@ const std::vector<PassDef>& default_pipeline() {
   static const std::vector<PassDef> kPipeline = {
       // name                  requires             what it does
       {{"fold-constants",      "shapes",            "evaluate nodes whose inputs are all constant"},      run_fold_constants},
+      {{"fold-qdq",            "constant scales",   "lower DequantizeLinear -> op -> QuantizeLinear to int8 ops"}, run_fold_qdq},
       {{"dce",                 "",                  "drop nodes and tensors no output depends on"},      run_dce},
       {{"fold-batchnorm",      "constant weights",  "push BatchNormalization into the Conv/Gemm before it"}, run_fold_batchnorm},
       {{"fuse-activations",    "",                  "apply Relu/Clip/LeakyRelu inside Conv/Gemm kernels"}, run_fuse_activations},

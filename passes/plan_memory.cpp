@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 
+#include "compiler/ops/op.h"
 #include "passes/memory_plan.h"
 #include "passes/passes.h"
 
@@ -56,6 +57,17 @@ std::vector<Buffer> analyse_buffers(const Graph& g, int64_t align) {
   for (const auto& o : g.outputs) touch(o, end);
   std::vector<Buffer> v;
   for (auto& kv : by_root) v.push_back(kv.second);
+  // Kernel scratch: alive during its node only.
+  for (int s = 0; s < end; ++s) {
+    int64_t bytes = g.nodes[s].attr_int("kiln_scratch_bytes", 0);
+    if (bytes <= 0) continue;
+    Buffer b;
+    b.name = scratch_buffer_name(g.nodes[s]);
+    b.size = bytes;
+    b.align = align;
+    b.first = b.last = s;
+    v.push_back(b);
+  }
   return v;
 }
 
@@ -208,12 +220,28 @@ bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan) {
   return true;
 }
 
+std::string scratch_buffer_name(const Node& n) { return n.name + "#scratch"; }
+
 void apply_plan(Graph& g, const std::vector<Buffer>& bufs, const MemoryPlan& plan) {
-  for (size_t i = 0; i < bufs.size(); ++i) g.tensor(bufs[i].name).arena_offset = plan.offsets[i];
+  for (size_t i = 0; i < bufs.size(); ++i) {
+    if (Tensor* t = g.find(bufs[i].name)) {
+      t->arena_offset = plan.offsets[i];
+      continue;
+    }
+    for (Node& n : g.nodes)
+      if (scratch_buffer_name(n) == bufs[i].name) n.set_int("kiln_scratch_offset", plan.offsets[i]);
+  }
 }
 
 PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
   PassResult r;
+  // Ask each op how much scratch its kernel needs.
+  for (Node& n : g.nodes) {
+    const OpDef* def = find_op(n.op, n.domain);
+    if (!def || !def->scratch) continue;
+    OpCtx octx(g, n, g.opset);
+    n.set_int("kiln_scratch_bytes", def->scratch(octx));
+  }
   int64_t align = ctx.target ? std::max(ctx.target->alignment, 4) : 16;
   std::vector<Buffer> bufs = analyse_buffers(g, align);
   MemoryPlan plan = plan_best(bufs);

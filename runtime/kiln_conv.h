@@ -6,37 +6,150 @@
 
 namespace kiln {
 
+// Kernel taps k in [k0, k1) with lo <= i0 + k * D < hi.
+template <int K, int D>
+inline void conv_taps(int i0, int lo, int hi, int* k0, int* k1) {
+  // Closed forms (no loops): the first k with i0 + k * D >= lo, and one past the last k < K
+  // with i0 + k * D < hi.
+  const int a = i0 >= lo ? 0 : (lo - i0 + D - 1) / D;
+  const int b = i0 >= hi ? 0 : (hi - 1 - i0) / D + 1;
+  *k0 = a < K ? a : K;
+  *k1 = b < *k0 ? *k0 : (b < K ? b : K);
+}
+
+// First output index (>= 0) whose window starts at or after input index 0, and one past the last
+// whose window ends inside an input of N values: outputs between need no bounds checks.
+constexpr int conv_inner_begin(int P, int S) { return P <= 0 ? 0 : (P + S - 1) / S; }
+constexpr int conv_inner_end(int N, int K, int S, int P, int D, int O) {
+  return N - 1 - (K - 1) * D + P < 0 ? 0
+         : (N - 1 - (K - 1) * D + P) / S + 1 < O ? (N - 1 - (K - 1) * D + P) / S + 1 : O;
+}
+
+// Depthwise convolution (one input and one output channel per group). Inside the input, four
+// neighbouring outputs of a row share each weight load; the border outputs take the checked path.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
+          int DH, int DW, typename Act>
+inline void depthwise2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+  constexpr int kBegin = conv_inner_begin(PL, SW);
+  constexpr int kEnd = conv_inner_end(W, KW, SW, PL, DW, OW);
+  for (int c = 0; c < C; ++c) {
+    const float* xc = x + c * H * W;
+    const float* wc = w + c * KH * KW;
+    const float b = bias ? bias[c] : 0.0f;
+    float* yc = y + c * OH * OW;
+    for (int oh = 0; oh < OH; ++oh) {
+      const int ih0 = oh * SH - PT;
+      int kh0, kh1;
+      conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+      auto one = [&](int ow) {
+        const int iw0 = ow * SW - PL;
+        int kw0, kw1;
+        conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+        float acc = b;
+        for (int kh = kh0; kh < kh1; ++kh) {
+          const float* xr = xc + (ih0 + kh * DH) * W + iw0;
+          for (int kw = kw0; kw < kw1; ++kw) acc += xr[kw * DW] * wc[kh * KW + kw];
+        }
+        yc[oh * OW + ow] = act(acc);
+      };
+      int ow = 0;
+      for (; ow < kBegin && ow < OW; ++ow) one(ow);
+      for (; ow + 4 <= kEnd; ow += 4) {
+        float a0 = b, a1 = b, a2 = b, a3 = b;
+        for (int kh = kh0; kh < kh1; ++kh) {
+          const float* xr = xc + (ih0 + kh * DH) * W + ow * SW - PL;
+          const float* wr = wc + kh * KW;
+          for (int kw = 0; kw < KW; ++kw) {
+            const float wv = wr[kw];
+            a0 += wv * xr[kw * DW];
+            a1 += wv * xr[SW + kw * DW];
+            a2 += wv * xr[2 * SW + kw * DW];
+            a3 += wv * xr[3 * SW + kw * DW];
+          }
+        }
+        float* yr = yc + oh * OW + ow;
+        yr[0] = act(a0);
+        yr[1] = act(a1);
+        yr[2] = act(a2);
+        yr[3] = act(a3);
+      }
+      for (; ow < OW; ++ow) one(ow);
+    }
+  }
+}
+
 // Direct convolution. Every shape, stride, pad and dilation is a template constant, so the
 // window loops have literal bounds. Per output row/column the valid kernel range is computed
-// once, so the inner loop carries no bounds checks. `bias` may be null.
+// once, so the inner loop carries no bounds checks. Output channels go four at a time where the
+// group has four: each input value loaded then feeds four multiply-adds into four register
+// accumulators. `bias` may be null.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
           int PL, int DH, int DW, int G, typename Act>
 inline void conv2d(const float* x, const float* w, const float* bias, float* y, Act act) {
   constexpr int CG = C / G;  // input channels per group
   constexpr int MG = M / G;  // output channels per group
+  constexpr int WM = CG * KH * KW;  // weights per output channel
+  if (CG == 1 && MG == 1) {
+    depthwise2d<C, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(x, w, bias, y, act);
+    return;
+  }
   for (int g = 0; g < G; ++g) {
-    for (int mm = 0; mm < MG; ++mm) {
+    const float* xg = x + g * CG * H * W;
+    int mm = 0;
+    for (; mm + 4 <= MG; mm += 4) {
+      const int m = g * MG + mm;
+      const float* w0 = w + m * WM;
+      const float b0 = bias ? bias[m] : 0.0f, b1 = bias ? bias[m + 1] : 0.0f;
+      const float b2 = bias ? bias[m + 2] : 0.0f, b3 = bias ? bias[m + 3] : 0.0f;
+      float* y0 = y + m * OH * OW;
+      for (int oh = 0; oh < OH; ++oh) {
+        const int ih0 = oh * SH - PT;
+        int kh0, kh1;
+        conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        for (int ow = 0; ow < OW; ++ow) {
+          const int iw0 = ow * SW - PL;
+          int kw0, kw1;
+          conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          float a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+          for (int c = 0; c < CG; ++c) {
+            for (int kh = kh0; kh < kh1; ++kh) {
+              const float* xr = xg + (c * H + ih0 + kh * DH) * W + iw0;
+              const float* wr = w0 + (c * KH + kh) * KW;
+              for (int kw = kw0; kw < kw1; ++kw) {
+                const float xv = xr[kw * DW];
+                a0 += xv * wr[kw];
+                a1 += xv * wr[WM + kw];
+                a2 += xv * wr[2 * WM + kw];
+                a3 += xv * wr[3 * WM + kw];
+              }
+            }
+          }
+          const int o = oh * OW + ow;
+          y0[o] = act(a0);
+          y0[OH * OW + o] = act(a1);
+          y0[2 * OH * OW + o] = act(a2);
+          y0[3 * OH * OW + o] = act(a3);
+        }
+      }
+    }
+    for (; mm < MG; ++mm) {
       const int m = g * MG + mm;
       const float b = bias ? bias[m] : 0.0f;
-      const float* wm = w + m * CG * KH * KW;
+      const float* wm = w + m * WM;
       float* ym = y + m * OH * OW;
       for (int oh = 0; oh < OH; ++oh) {
         const int ih0 = oh * SH - PT;
-        int kh0 = 0, kh1 = KH;
-        while (kh0 < KH && ih0 + kh0 * DH < 0) ++kh0;
-        while (kh1 > kh0 && ih0 + (kh1 - 1) * DH >= H) --kh1;
+        int kh0, kh1;
+        conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
         for (int ow = 0; ow < OW; ++ow) {
           const int iw0 = ow * SW - PL;
-          int kw0 = 0, kw1 = KW;
-          while (kw0 < KW && iw0 + kw0 * DW < 0) ++kw0;
-          while (kw1 > kw0 && iw0 + (kw1 - 1) * DW >= W) --kw1;
+          int kw0, kw1;
+          conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
           float acc = b;
           for (int c = 0; c < CG; ++c) {
-            const float* xc = x + (g * CG + c) * H * W;
-            const float* wc = wm + c * KH * KW;
             for (int kh = kh0; kh < kh1; ++kh) {
-              const float* xr = xc + (ih0 + kh * DH) * W + iw0;
-              const float* wr = wc + kh * KW;
+              const float* xr = xg + (c * H + ih0 + kh * DH) * W + iw0;
+              const float* wr = wm + (c * KH + kh) * KW;
               for (int kw = kw0; kw < kw1; ++kw) acc += xr[kw * DW] * wr[kw];
             }
           }
@@ -45,6 +158,45 @@ inline void conv2d(const float* x, const float* w, const float* bias, float* y, 
       }
     }
   }
+}
+
+// Transposed convolution (weights [C, M/G, KH, KW]) as a scatter: y starts at the bias, every
+// input pixel adds its products with the kernel into the outputs it reaches, then the
+// activation is applied in a last pass. Output padding is simply part of OH / OW.
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
+          int PL, int DH, int DW, int G, typename Act>
+inline void conv_transpose2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+  constexpr int CG = C / G;  // input channels per group
+  constexpr int MG = M / G;  // output channels per group
+  for (int m = 0; m < M; ++m) {
+    const float b = bias ? bias[m] : 0.0f;
+    for (int i = 0; i < OH * OW; ++i) y[m * OH * OW + i] = b;
+  }
+  for (int c = 0; c < C; ++c) {
+    const int g = c / CG;
+    const float* xc = x + c * H * W;
+    for (int ih = 0; ih < H; ++ih) {
+      const int oh0 = ih * SH - PT;
+      int kh0, kh1;
+      conv_taps<KH, DH>(oh0, 0, OH, &kh0, &kh1);
+      for (int iw = 0; iw < W; ++iw) {
+        const int ow0 = iw * SW - PL;
+        int kw0, kw1;
+        conv_taps<KW, DW>(ow0, 0, OW, &kw0, &kw1);
+        const float xv = xc[ih * W + iw];
+        for (int mm = 0; mm < MG; ++mm) {
+          const float* wk = w + (c * MG + mm) * KH * KW;
+          float* ym = y + (g * MG + mm) * OH * OW;
+          for (int kh = kh0; kh < kh1; ++kh) {
+            float* yr = ym + (oh0 + kh * DH) * OW + ow0;
+            const float* wr = wk + kh * KW;
+            for (int kw = kw0; kw < kw1; ++kw) yr[kw * DW] += xv * wr[kw];
+          }
+        }
+      }
+    }
+  }
+  for (int i = 0; i < M * OH * OW; ++i) y[i] = act(y[i]);
 }
 
 }  // namespace kiln

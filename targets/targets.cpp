@@ -21,6 +21,22 @@ const std::vector<Board>& all_boards() {
   return kBoards;
 }
 
+const std::vector<QemuMachine>& all_machines() {
+  static const std::vector<QemuMachine> kMachines = {
+#define KILN_MACHINE(name, qemu, args, support, ld, libc, link, ipt, packages, summary) \
+  {name, qemu, args, support, ld, libc, link, ipt, packages, summary},
+#include "targets/machines.def"
+#undef KILN_MACHINE
+  };
+  return kMachines;
+}
+
+const QemuMachine* find_machine(const std::string& name) {
+  for (const QemuMachine& m : all_machines())
+    if (name == m.name) return &m;
+  return nullptr;
+}
+
 const Target* find_target(const std::string& name) {
   for (const Target& t : all_targets())
     if (name == t.name) return &t;

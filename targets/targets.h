@@ -35,9 +35,26 @@ struct Board {
   const char* summary;
 };
 
+// A QEMU system machine that runs generated code: how to start it, the start-up code and linker
+// script (targets/qemu/) and how its timer counts under `-icount shift=0`.
+struct QemuMachine {
+  const char* name;            // QEMU's -M value
+  const char* qemu;            // QEMU binary
+  const char* qemu_args;       // besides -M, -icount and -kernel
+  const char* support;         // start-up / timer file in targets/qemu/
+  const char* linker_script;   // in targets/qemu/
+  const char* libc_flags;      // selects the C library, when compiling and linking
+  const char* link_flags;      // start files and system calls (semihosting)
+  double insns_per_tick;       // executed instructions per timer tick
+  const char* packages;        // Debian packages with the cross toolchain and QEMU
+  const char* summary;
+};
+
 const std::vector<Target>& all_targets();
 const std::vector<Board>& all_boards();
 const Target* find_target(const std::string& name);
 const Board* find_board(const std::string& name);
+const std::vector<QemuMachine>& all_machines();
+const QemuMachine* find_machine(const std::string& name);
 
 }  // namespace kiln

@@ -2,8 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
+#include "codegen/layout.h"
+#include "compiler/driver/cross.h"
 #include "compiler/ir/verify.h"
 #include "compiler/ops/op.h"
 
@@ -34,11 +40,117 @@ std::vector<NodeReport> report_nodes(Graph& g) {
   return out;
 }
 
+// A section name is pasted into a string literal of the generated code: keep it to the
+// characters linker scripts use.
+static Status check_section(const char* option, const std::string& s) {
+  bool ok = !s.empty();
+  for (char c : s)
+    ok = ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == '$');
+  if (ok) return Status::ok();
+  return error(ErrorCode::kBadOption, fmt::format("{} '{}' is not a linker section name", option, s),
+               "use letters, digits and . _ - $, e.g. .dtcm_bss");
+}
+
+static Status check_codegen_options(const CompileOptions& opt) {
+  if (!opt.arena_section.empty()) KILN_TRY(check_section("--arena-section", opt.arena_section));
+  if (!opt.weights_section.empty()) KILN_TRY(check_section("--weights-section", opt.weights_section));
+  if (opt.external_arena && !opt.arena_section.empty())
+    return error(ErrorCode::kBadOption, "--arena-section has no effect with --arena external",
+                 "place the buffer you pass to NAME_set_arena() yourself");
+  const auto& layouts = layout_names();
+  if (std::find(layouts.begin(), layouts.end(), opt.layout) == layouts.end())
+    return error(ErrorCode::kBadOption, fmt::format("unknown layout '{}'", opt.layout),
+                 fmt::format("one of {}", fmt::join(layouts, ", ")));
+  return Status::ok();
+}
+
+// --board implies its core; --target may repeat it but not contradict it.
+static Status resolve_target(const CompileOptions& opt, CompileResult* res) {
+  std::string core = opt.target;
+  if (!opt.board.empty()) {
+    res->board = find_board(opt.board);
+    if (!res->board)
+      return error(ErrorCode::kBadOption, fmt::format("unknown board '{}'", opt.board), "run `kiln targets` for the list");
+    if (opt.target != "host" && opt.target != res->board->core)
+      return error(ErrorCode::kBadOption,
+                   fmt::format("--target {} contradicts --board {} (a {})", opt.target, opt.board, res->board->core),
+                   "a board implies its core: drop --target");
+    core = res->board->core;
+  }
+  res->target = find_target(core);
+  if (!res->target)
+    return error(ErrorCode::kBadOption, fmt::format("unknown target '{}'", core), "run `kiln targets` for the list");
+  return Status::ok();
+}
+
+// Arithmetic the core has no FPU for runs in soft-float: slow, and the library adds code.
+static void warn_soft_float(const Graph& g, const Target& t, std::vector<std::string>* warnings) {
+  bool f32 = false, f64 = false;
+  for (const auto& kv : g.tensors) {
+    f32 |= kv.second.dtype == DType::kFloat32;
+    f64 |= kv.second.dtype == DType::kFloat64;
+  }
+  if (f32 && !t.has_fpu_sp())
+    warnings->push_back(fmt::format(
+        "{} has no FPU: this float model will run in soft-float (slow, and larger code); consider --quantize int8",
+        t.name));
+  else if (f64 && !t.has_fpu_dp())
+    warnings->push_back(fmt::format("{} has no double-precision FPU: the model's float64 tensors run in soft-float", t.name));
+}
+
+// Fills res->budget: needs (measured with the target's cross compiler when asked, estimated
+// otherwise) and limits (the board's, overridden by --ram-limit / --flash-limit).
+static Status fill_budget(const CompileOptions& opt, CompileResult* res) {
+  Budget& b = res->budget;
+  b.arena = res->module.arena_bytes;
+  b.weights = res->module.weight_bytes;
+  b.code = estimate_code_bytes(*res);
+  b.stack = estimate_stack_bytes(*res);
+  if (opt.stack_usage) {
+    const QemuMachine* m = find_machine(res->target->qemu);
+    auto tc = find_toolchain(*res->target, m ? m->packages : "");
+    if (!tc) return tc.status();
+    char tmpl[] = "/tmp/kiln-stack-XXXXXX";
+    if (!mkdtemp(tmpl)) return error(ErrorCode::kIoError, "cannot create a temporary folder");
+    std::vector<std::string> libc;
+    std::istringstream flags(m ? m->libc_flags : "");
+    for (std::string f; flags >> f;) libc.push_back(f);
+    auto built = build_module(res->module, res->name, *res->target, *tc, tmpl, libc);
+    std::error_code ec;
+    std::filesystem::remove_all(tmpl, ec);
+    if (!built) return built.status();
+    const uint64_t flash = built->sizes.flash();
+    b.code = flash > b.weights ? flash - b.weights : 0;
+    b.code_measured = true;
+    if (built->stack.bytes >= 0) {
+      b.stack = static_cast<uint64_t>(built->stack.bytes);
+      b.stack_measured = true;
+      b.stack_bounded = built->stack.bounded;
+      b.stack_unknown = built->stack.unknown;
+    }
+  }
+  std::vector<std::string> against;
+  if (res->board) {
+    b.ram_limit = res->board->ram_bytes;
+    b.flash_limit = res->board->flash_bytes;
+    against.push_back("board " + std::string(res->board->name));
+  }
+  if (opt.ram_limit) {
+    b.ram_limit = opt.ram_limit;
+    against.push_back(fmt::format("--ram-limit {}", opt.ram_limit));
+  }
+  if (opt.flash_limit) {
+    b.flash_limit = opt.flash_limit;
+    against.push_back(fmt::format("--flash-limit {}", opt.flash_limit));
+  }
+  b.against = fmt::format("{}", fmt::join(against, " with "));
+  return check_budget(*res, b);
+}
+
 Expected<CompileResult> compile_model(const CompileOptions& opt) {
   CompileResult res;
-  res.target = find_target(opt.target);
-  if (!res.target)
-    return error(ErrorCode::kBadOption, fmt::format("unknown target '{}'", opt.target), "run `kiln targets` for the list");
+  KILN_TRY(check_codegen_options(opt));
+  KILN_TRY(resolve_target(opt, &res));
   auto g = import_onnx_file(opt.model_path, opt.import);
   if (!g) return g.status();
   res.graph = g.take();
@@ -64,9 +176,17 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   mo.name = res.name;
   mo.kiln_version = kKilnVersion;
   mo.model_file = std::filesystem::path(opt.model_path).filename().string();
+  mo.arena_section = opt.arena_section;
+  mo.weights_section = opt.weights_section;
+  mo.external_arena = opt.external_arena;
   auto mod = write_module(res.graph, *res.target, mo);
   if (!mod) return mod.status();
   res.module = mod.take();
+  warn_soft_float(res.graph, *res.target, &res.warnings);
+  KILN_TRY(fill_budget(opt, &res));
+  auto files = lay_out(opt.layout, res.module, res.graph, mo);
+  if (!files) return files.status();
+  res.module.files = files.take();
   return res;
 }
 

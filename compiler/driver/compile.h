@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "codegen/module.h"
+#include "compiler/driver/budget.h"
 #include "compiler/import/onnx_import.h"
 #include "passes/passes.h"
 
@@ -20,6 +21,14 @@ struct CompileOptions {
   std::string target = "host";
   ImportOptions import;
   PipelineOptions pipeline;
+  std::string arena_section;    // --arena-section: linker section of the static arena
+  std::string weights_section;  // --weights-section: linker section of the weights
+  bool external_arena = false;  // --arena external: the firmware passes its own arena
+  std::string layout = "flat";  // --layout: flat, arduino, zephyr or esp-idf (see codegen/layout.h)
+  std::string board;            // --board: implies the target; its RAM and flash are the budget
+  uint64_t ram_limit = 0;       // --ram-limit in bytes (0: the board's RAM, or unchecked)
+  uint64_t flash_limit = 0;     // --flash-limit in bytes (0: the board's flash, or unchecked)
+  bool stack_usage = false;     // --stack-usage: cross-build to measure code size and stack depth
 };
 
 struct NodeReport {
@@ -39,6 +48,9 @@ struct CompileResult {
   int64_t total_params = 0;
   int64_t total_macs = 0;
   int64_t liveness_bound = 0;
+  const Board* board = nullptr;        // --board, if given
+  Budget budget;                       // what the model needs (and the limits, if any)
+  std::vector<std::string> warnings;   // printed by the CLI as "warning: ..."
 };
 
 Expected<CompileResult> compile_model(const CompileOptions& opt);

@@ -8,7 +8,10 @@
 #include <fstream>
 #include <iostream>
 
+#include "codegen/layout.h"
 #include "compiler/driver/compile.h"
+#include "compiler/driver/verify.h"
+#include "compiler/driver/memory_report.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ops/infer.h"
 
@@ -47,12 +50,14 @@ Status write_outputs(const std::string& outdir, const std::map<std::string, std:
   if (!fs::create_directories(tmp, ec))
     return error(ErrorCode::kIoError, fmt::format("cannot create '{}': {}", tmp.string(), ec.message()));
   for (const auto& kv : files) {
+    fs::create_directories((tmp / kv.first).parent_path(), ec);
     std::ofstream f(tmp / kv.first, std::ios::binary);
     f << kv.second;
     if (!f) return error(ErrorCode::kIoError, fmt::format("cannot write '{}'", (tmp / kv.first).string()));
   }
   fs::create_directories(out, ec);
   for (const auto& kv : files) {
+    fs::create_directories((out / kv.first).parent_path(), ec);
     fs::rename(tmp / kv.first, out / kv.first, ec);
     if (ec) return error(ErrorCode::kIoError, fmt::format("cannot move into '{}': {}", outdir, ec.message()));
   }
@@ -71,12 +76,24 @@ void print_table(const CompileResult& r) {
 void print_summary(FILE* f, const CompileResult& r) {
   const auto& m = r.module;
   std::fprintf(f, "model    %s (%zu nodes after passes)\n", r.name.c_str(), r.graph.nodes.size());
-  std::fprintf(f, "target   %s\n", r.target->name);
+  if (r.board)
+    std::fprintf(f, "target   %s (board %s)\n", r.target->name, r.board->name);
+  else
+    std::fprintf(f, "target   %s\n", r.target->name);
   std::fprintf(f, "params   %lld\n", static_cast<long long>(r.total_params));
   std::fprintf(f, "MACs     %lld\n", static_cast<long long>(r.total_macs));
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
-  std::fprintf(f, "arena    %zu bytes (RAM); liveness bound %lld bytes\n", m.arena_bytes,
-               static_cast<long long>(r.liveness_bound));
+  std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
+  const Budget& b = r.budget;
+  std::fprintf(f, "code     %llu bytes (flash, %s)\n", static_cast<unsigned long long>(b.code),
+               b.code_measured ? "measured" : "estimate");
+  if (b.stack_measured) {
+    std::string extra = b.stack_unknown.empty() ? "" : fmt::format("; plus {}", fmt::join(b.stack_unknown, ", "));
+    std::fprintf(f, "stack    %llu bytes deepest (%s_run, -fstack-usage call graph%s%s)\n",
+                 static_cast<unsigned long long>(b.stack), r.name.c_str(),
+                 b.stack_bounded ? "" : ", unbounded: dynamic frames or recursion", extra.c_str());
+  }
+  if (b.checked()) std::fprintf(f, "budget   %s: %s\n", b.against.c_str(), budget_summary(b).c_str());
 }
 
 std::string summary_json(const CompileResult& r, const std::string& outdir) {
@@ -89,15 +106,20 @@ std::string summary_json(const CompileResult& r, const std::string& outdir) {
   return fmt::format(
       "{{\n  \"name\": \"{}\",\n  \"target\": \"{}\",\n  \"outdir\": \"{}\",\n  \"files\": [{}],\n"
       "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
+      "  \"board\": {},\n  \"code_bytes\": {},\n  \"code_measured\": {},\n  \"stack_bytes\": {},\n  \"stack_measured\": {},\n"
+      "  \"ram_bytes\": {},\n  \"flash_bytes\": {},\n  \"ram_limit\": {},\n  \"flash_limit\": {},\n"
       "  \"nodes\": [{}\n  ]\n}}\n",
       json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
-      r.module.weight_bytes, r.total_params, r.total_macs, nodes);
+      r.module.weight_bytes, r.total_params, r.total_macs, r.board ? fmt::format("\"{}\"", r.board->name) : "null",
+      r.budget.code, r.budget.code_measured, r.budget.stack, r.budget.stack_measured, r.budget.ram(), r.budget.flash(),
+      r.budget.ram_limit, r.budget.flash_limit, nodes);
 }
 
 struct CommonOpts {
   std::string model;
   std::vector<std::string> input_shapes;
   std::string target = "host";
+  std::string board;
   std::string passes;
   std::vector<std::string> print_after;
   bool verify_each = false;
@@ -107,6 +129,7 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("model", o.model, "ONNX model file")->required();
   cmd->add_option("--input-shape", o.input_shapes, "fix an input's dims: NAME=D0,D1,... (repeatable)");
   cmd->add_option("--target", o.target, "core to generate for (see `kiln targets`)");
+  cmd->add_option("--board", o.board, "board to generate for: implies its core, and its RAM and flash are the budget");
   cmd->add_option("--passes", o.passes, "comma-separated pass list instead of the default pipeline");
   cmd->add_option("--print-after", o.print_after, "print the IR after this pass (or 'all')")->delimiter(',');
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
@@ -116,6 +139,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   CompileOptions c;
   c.model_path = o.model;
   c.target = o.target;
+  c.board = o.board;
   for (const auto& s : o.input_shapes) KILN_TRY(parse_input_shape(s, &c.import.input_shapes));
   if (!o.passes.empty()) {
     std::string cur;
@@ -149,13 +173,28 @@ int main(int argc, char** argv) {
   compile->add_option("--name", name, "C identifier prefixing every symbol (default: model file stem)");
   compile->add_flag("--json", json, "print the summary as JSON on stdout");
   compile->add_flag("-q,--quiet", quiet, "print nothing on success");
+  std::string ram_limit, flash_limit;
+  bool stack_usage = false;
+  compile->add_option("--ram-limit", ram_limit, "RAM budget (bytes, or with K/M), instead of the board's");
+  compile->add_option("--flash-limit", flash_limit, "flash budget (bytes, or with K/M), instead of the board's");
+  compile->add_flag("--stack-usage", stack_usage,
+                    "build the generated code with the target's cross compiler: measured code size and deepest stack");
+  std::string arena_section, weights_section, arena_kind = "static", layout = "flat";
+  compile->add_option("--arena-section", arena_section, "linker section of the static arena (e.g. .dtcm_bss)");
+  compile->add_option("--weights-section", weights_section, "linker section of the weights (e.g. .extflash)");
+  compile->add_option("--arena", arena_kind, "static: kiln's own arena; external: the firmware passes one to NAME_set_arena()")
+      ->check(CLI::IsMember({"static", "external"}));
+  compile->add_option("--layout", layout, "flat (default), arduino (library), zephyr (module) or esp-idf (component)")
+      ->check(CLI::IsMember(layout_names()));
 
   CommonOpts iopt;
   bool print_ir = false, ijson = false;
+  std::string html;
   CLI::App* inspect = app.add_subcommand("inspect", "per-node table: op, output shape, params, MACs; totals");
   add_common(inspect, iopt);
   inspect->add_flag("--ir", print_ir, "print the IR after the pipeline");
-  inspect->add_flag("--json", ijson, "print the report as JSON");
+  inspect->add_flag("--json", ijson, "print the report (layers, memory plan) as JSON");
+  inspect->add_option("--html", html, "write a self-contained HTML page: memory map and layer table");
 
   std::string eval_model, eval_out;
   std::vector<std::string> eval_inputs, eval_shapes;
@@ -166,6 +205,25 @@ int main(int argc, char** argv) {
   evalc->add_option("-o,--output", eval_out, "folder for output_N.pb")->required();
 
   app.add_subcommand("targets", "list the cores and boards kiln knows");
+
+  CommonOpts vopt;
+  VerifyOptions vo;
+  bool vjson = false, no_host = false;
+  std::string vname;
+  CLI::App* verifyc = app.add_subcommand(
+      "verify", "generate, cross-build, run in QEMU; compare with kiln's reference and the host; print the costs");
+  add_common(verifyc, vopt);
+  verifyc->add_option("--input", vo.inputs, "input tensors as ONNX TensorProto .pb files, in graph order (default: a fixed pattern)");
+  verifyc->add_option("--name", vname, "C identifier prefixing every symbol (default: model file stem)");
+  verifyc->add_option("--work", vo.work_dir, "keep the build folder here (default: a temporary folder, removed)");
+  verifyc->add_option("--cflags", vo.cflags, "extra flag for compiling the generated code, e.g. --cflags=-Os (repeatable)");
+  verifyc->add_option("--rtol", vo.rtol, "relative tolerance against kiln's reference (float outputs)");
+  verifyc->add_option("--atol", vo.atol, "absolute tolerance against kiln's reference (float outputs)");
+  verifyc->add_option("--host-rtol", vo.host_rtol,
+                      "relative tolerance against the host build of the same code (float outputs; integers: exact)");
+  verifyc->add_option("--timeout", vo.timeout_s, "seconds before a QEMU run counts as hung");
+  verifyc->add_flag("--no-host", no_host, "skip the comparison with the host build of the same code");
+  verifyc->add_flag("--json", vjson, "print the result as JSON on stdout");
 
   try {
     app.parse(argc, argv);
@@ -184,7 +242,32 @@ int main(int argc, char** argv) {
       std::printf("  %-20s core=%-14s RAM %7llu KiB  flash %7llu KiB  %s\n", b.name, b.core,
                   static_cast<unsigned long long>(b.ram_bytes / 1024),
                   static_cast<unsigned long long>(b.flash_bytes / 1024), b.summary);
+    std::printf("QEMU machines (kiln verify, the qemu tests):\n");
+    for (const QemuMachine& m : all_machines())
+      std::printf("  %-12s %-20s %6g instructions/tick  %s\n", m.name, m.qemu, m.insns_per_tick, m.summary);
     return 0;
+  }
+
+  if (app.got_subcommand("verify")) {
+    auto o = to_options(vopt);
+    if (!o) return fail(o.status());
+    vo.compile = o.take();
+    vo.compile.name = vname;
+    vo.compare_host = !no_host;
+    auto r = verify_model(vo);
+    if (!r) return fail(r.status());
+    std::fputs(vjson ? verify_json(*r).c_str() : verify_summary(*r).c_str(), stdout);
+    if (r->ok()) return 0;
+    bool ref_ok = true;
+    for (const auto& out : r->outputs) ref_ok &= out.ref_ok;
+    return fail(ref_ok ? error(ErrorCode::kVerifyMismatch,
+                               fmt::format("{} on {}: the outputs differ from the host build's beyond --host-rtol {}",
+                                           r->name, r->target, vo.host_rtol),
+                               "fused multiply-adds change the rounding: --cflags=-ffp-contract=off makes the "
+                               "builds bit-identical, --host-rtol accepts the difference")
+                       : error(ErrorCode::kVerifyMismatch,
+                               fmt::format("{} on {}: the outputs do not match kiln's reference", r->name, r->target),
+                               "internal compiler error: please report it with the model"));
   }
 
   if (app.got_subcommand("eval")) {
@@ -215,9 +298,21 @@ int main(int argc, char** argv) {
   auto opts = to_options(is_compile ? copt : iopt);
   if (!opts) return fail(opts.status());
   opts->name = name;
+  opts->arena_section = arena_section;
+  opts->weights_section = weights_section;
+  opts->external_arena = arena_kind == "external";
+  opts->layout = layout;
+  if (is_compile) {
+    for (const auto& lim : {std::make_pair(&ram_limit, &opts->ram_limit), std::make_pair(&flash_limit, &opts->flash_limit)})
+      if (!lim.first->empty() && !parse_size(*lim.first, lim.second))
+        return fail(error(ErrorCode::kBadOption, fmt::format("'{}' is not a size", *lim.first), "e.g. 262144, 256K or 1M"));
+    opts->stack_usage = stack_usage;
+  }
   auto res = compile_model(*opts);
   if (!res) return fail(res.status());
   if (!res->pass_log.empty()) std::fputs(res->pass_log.c_str(), stderr);
+  if (!(is_compile && quiet))
+    for (const auto& w : res->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
 
   if (is_compile) {
     if (Status st = write_outputs(outdir, res->module.files); !st) return fail(st);
@@ -231,8 +326,14 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
+  MemoryReport mem = memory_report(*res);
+  if (!html.empty()) {
+    std::ofstream f(html);
+    f << memory_html(*res, mem);
+    if (!f) return fail(error(ErrorCode::kIoError, fmt::format("cannot write '{}'", html)));
+  }
   if (ijson) {
-    std::fputs(summary_json(*res, "").c_str(), stdout);
+    std::fputs(memory_json(*res, mem).c_str(), stdout);
     return 0;
   }
   print_table(*res);

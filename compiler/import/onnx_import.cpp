@@ -237,7 +237,7 @@ Status fix_input_dims(onnx::ValueInfoProto* vi, const ImportOptions& opt) {
   }
   std::vector<int> free_dims;
   for (int i = 0; i < shape->dim_size(); ++i)
-    if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() <= 0) free_dims.push_back(i);
+    if (!shape->dim(i).has_dim_value() || shape->dim(i).dim_value() < 0) free_dims.push_back(i);
   if (free_dims.empty()) return Status::ok();
   if (free_dims.size() == 1 && free_dims[0] == 0) {
     shape->mutable_dim(0)->set_dim_value(1);
@@ -284,8 +284,11 @@ Expected<Graph> import_onnx_bytes(const std::string& bytes, const std::string& m
   Graph g;
   g.model_sha256 = sha256_hex(bytes);
   g.producer_name = model.producer_name();
-  for (const auto& os : model.opset_import())
+  int ms_opset = 0;  // com.microsoft: onnxruntime's contrib ops (quantized ops), version 1
+  for (const auto& os : model.opset_import()) {
     if (os.domain().empty() || os.domain() == "ai.onnx") g.opset = static_cast<int>(os.version());
+    if (os.domain() == "com.microsoft") ms_opset = static_cast<int>(os.version());
+  }
   if (g.opset == 0) return error(ErrorCode::kUnsupportedOpset, "the model imports no ai.onnx opset");
   if (g.opset > 17)
     return error(ErrorCode::kUnsupportedOpset,
@@ -370,10 +373,11 @@ Expected<Graph> import_onnx_bytes(const std::string& bytes, const std::string& m
       unsupported.merge(unsupported_op(n.domain.empty() ? n.op : n.domain + "." + n.op, n.name, g.opset));
       continue;
     }
-    if (g.opset < def->min_opset || g.opset > def->max_opset) {
+    const int node_opset = n.domain == "com.microsoft" ? ms_opset : g.opset;
+    if (node_opset < def->min_opset || node_opset > def->max_opset) {
       unsupported.merge(node_error(ErrorCode::kUnsupportedOpset, n.op, n.name,
                                    fmt::format("opset {} semantics are not supported (kiln implements {}..{})",
-                                               g.opset, def->min_opset, def->max_opset)));
+                                               node_opset, def->min_opset, def->max_opset)));
       continue;
     }
     for (const auto& a : np.attribute()) {
@@ -440,7 +444,7 @@ Status parse_input_shape(const std::string& spec, std::map<std::string, std::vec
   auto eq = spec.rfind('=');
   auto bad = [&] {
     return error(ErrorCode::kBadInputShape, fmt::format("malformed --input-shape '{}'", spec),
-                 "expected NAME=D0,D1,... with positive integers");
+                 "expected NAME=D0,D1,... with non-negative integers");
   };
   if (eq == std::string::npos || eq == 0) return bad();
   std::vector<int64_t> dims;
@@ -450,7 +454,7 @@ Status parse_input_shape(const std::string& spec, std::map<std::string, std::vec
     try {
       size_t used = 0;
       long long v = std::stoll(item, &used);
-      if (used != item.size() || v <= 0) return bad();
+      if (used != item.size() || v < 0) return bad();
       dims.push_back(v);
     } catch (const std::exception&) {
       return bad();

@@ -1,27 +1,21 @@
-// Add (opset 7..17): y = a + b with numpy broadcasting; any numeric type.
+// Add (opset 1..17): y = a + b with numpy broadcasting (before opset 7: the legacy broadcast /
+// axis attributes, see operand_shape). Float, double and integers (integers wrap); no
+// float16/bfloat16.
 #include "compiler/ops/elementwise.h"
 
 namespace kiln {
 namespace {
 
-Status infer(OpCtx& ctx) {
-  if (ctx.in(0).dtype == DType::kBool) return ctx.unsupported_type(DType::kBool);
-  return broadcast_infer(ctx);
-}
+Status infer(OpCtx& ctx) { return binary_infer(ctx, kNumericTypes); }
 
 Status eval(OpCtx& ctx) {
-  dispatch_dtype(ctx.in(0).dtype, [&](auto tag) {
-    using T = decltype(tag);
-    binary_eval_typed<T, T>(ctx, [](T a, T b) { return static_cast<T>(a + b); });
-  });
-  return Status::ok();
+  return binary_eval<kNumericTypes>(ctx, [](auto a, auto b) { return a + b; });
 }
 
 Status emit(OpCtx& ctx) { return binary_emit(ctx, "kiln::OpAdd{}"); }
 
-
 }  // namespace
 
-const OpDef kOp_Add = {"Add", 7, 17, infer, eval, emit, nullptr};
+const OpDef kOp_Add = {"Add", 1, 17, infer, eval, emit, nullptr};
 
 }  // namespace kiln

@@ -3,7 +3,7 @@
 // applied as each output is stored.
 #include <cmath>
 
-#include "compiler/ops/op.h"
+#include "compiler/ops/nn_util.h"
 
 namespace kiln {
 
@@ -11,7 +11,8 @@ namespace {
 
 // Attributes resolved against the input shape, always as 2-D (a 1-D conv has H = KH = 1).
 struct ConvGeom {
-  int64_t N, C, H, W, M, KH, KW, OH, OW, SH, SW, DH, DW, PT, PL, PB, PR, G;
+  int64_t N, C, M, G;
+  Window2d w;
 };
 
 Status resolve(OpCtx& ctx, ConvGeom* g) {
@@ -19,70 +20,28 @@ Status resolve(OpCtx& ctx, ConvGeom* g) {
   const Shape& xs = ctx.in(0).shape;
   const Shape& ws = ctx.in(1).shape;
   if (xs.size() != 3 && xs.size() != 4)
-    return ctx.unsupported(fmt::format("{}-D convolution is not supported (1-D and 2-D are)", xs.size() - 2));
+    return ctx.unsupported(fmt::format("{}-D convolution is not supported (1-D and 2-D are)", static_cast<int64_t>(xs.size()) - 2));
   if (ws.size() != xs.size()) return ctx.invalid("W must have the same rank as X");
-  const size_t sp = xs.size() - 2;
-  auto ks = n.attr_ints("kernel_shape", Shape(ws.begin() + 2, ws.end()));
-  auto strides = n.attr_ints("strides", std::vector<int64_t>(sp, 1));
-  auto dil = n.attr_ints("dilations", std::vector<int64_t>(sp, 1));
-  auto pads = n.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
-  if (ks.size() != sp || strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
-    return ctx.invalid("kernel_shape/strides/dilations/pads do not match the input rank");
   g->G = n.attr_int("group", 1);
   g->N = xs[0];
   g->C = xs[1];
   g->M = ws[0];
   if (g->G <= 0 || g->C % g->G || g->M % g->G || ws[1] * g->G != g->C)
     return ctx.invalid(fmt::format("group={} does not divide C={} / M={} (W has {} input channels)", g->G, g->C, g->M, ws[1]));
-  bool two = sp == 2;
-  g->H = two ? xs[2] : 1;
-  g->W = xs[sp + 1];
-  g->KH = two ? ks[0] : 1;
-  g->KW = ks[sp - 1];
-  g->SH = two ? strides[0] : 1;
-  g->SW = strides[sp - 1];
-  g->DH = two ? dil[0] : 1;
-  g->DW = dil[sp - 1];
-  std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
-  int64_t in[2] = {g->H, g->W}, k[2] = {g->KH, g->KW}, s[2] = {g->SH, g->SW}, d[2] = {g->DH, g->DW};
-  int64_t pb[2] = {two ? pads[0] : 0, pads[sp - 1]};
-  int64_t pe[2] = {two ? pads[2] : 0, pads[2 * sp - 1]};
-  int64_t out[2];
-  for (int i = 0; i < 2; ++i) {
-    int64_t ek = (k[i] - 1) * d[i] + 1;
-    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-      out[i] = (in[i] + s[i] - 1) / s[i];
-      int64_t total = std::max<int64_t>(0, (out[i] - 1) * s[i] + ek - in[i]);
-      pb[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-      pe[i] = total - pb[i];
-    } else if (auto_pad == "VALID") {
-      pb[i] = pe[i] = 0;
-      out[i] = (in[i] - ek) / s[i] + 1;
-    } else if (auto_pad == "NOTSET") {
-      out[i] = (in[i] + pb[i] + pe[i] - ek) / s[i] + 1;
-    } else {
-      return ctx.invalid(fmt::format("unknown auto_pad '{}'", auto_pad));
-    }
-    if (out[i] <= 0) return ctx.invalid("the kernel is larger than the padded input");
-  }
-  g->PT = pb[0];
-  g->PL = pb[1];
-  g->PB = pe[0];
-  g->PR = pe[1];
-  g->OH = out[0];
-  g->OW = out[1];
-  return Status::ok();
+  auto ks = n.attr_ints("kernel_shape", Shape(ws.begin() + 2, ws.end()));
+  if (ks != Shape(ws.begin() + 2, ws.end())) return ctx.invalid("kernel_shape does not match W");
+  return resolve_window(ctx, xs, ks, false, &g->w);
 }
 
 Status infer(OpCtx& ctx) {
-  if (ctx.in(0).dtype != DType::kFloat32 || ctx.in(1).dtype != DType::kFloat32)
-    return ctx.unsupported_type(ctx.in(0).dtype);
+  for (size_t i = 0; i < 3; ++i)
+    if (ctx.has_input(i) && ctx.in(i).dtype != DType::kFloat32) return ctx.unsupported_type(ctx.in(i).dtype);
   ConvGeom g;
   KILN_TRY(resolve(ctx, &g));
   if (ctx.has_input(2) && ctx.in(2).numel() != g.M) return ctx.invalid("B must have M elements");
   Tensor& y = ctx.out(0);
   y.dtype = DType::kFloat32;
-  y.shape = ctx.in(0).shape.size() == 4 ? Shape{g.N, g.M, g.OH, g.OW} : Shape{g.N, g.M, g.OW};
+  y.shape = window_out_shape(ctx.in(0).shape, g.M, g.w);
   y.shape_known = true;
   return Status::ok();
 }
@@ -90,6 +49,7 @@ Status infer(OpCtx& ctx) {
 Status eval(OpCtx& ctx) {
   ConvGeom g;
   KILN_TRY(resolve(ctx, &g));
+  const Window2d& k = g.w;
   const float* x = ctx.in(0).as<float>();
   const float* w = ctx.in(1).as<float>();
   const float* b = ctx.has_input(2) ? ctx.in(2).as<float>() : nullptr;
@@ -97,19 +57,19 @@ Status eval(OpCtx& ctx) {
   const int64_t CG = g.C / g.G, MG = g.M / g.G;
   for (int64_t n = 0; n < g.N; ++n)
     for (int64_t m = 0; m < g.M; ++m)
-      for (int64_t oh = 0; oh < g.OH; ++oh)
-        for (int64_t ow = 0; ow < g.OW; ++ow) {
+      for (int64_t oh = 0; oh < k.OH; ++oh)
+        for (int64_t ow = 0; ow < k.OW; ++ow) {
           double acc = b ? b[m] : 0.0;
           for (int64_t c = 0; c < CG; ++c)
-            for (int64_t kh = 0; kh < g.KH; ++kh)
-              for (int64_t kw = 0; kw < g.KW; ++kw) {
-                int64_t ih = oh * g.SH - g.PT + kh * g.DH, iw = ow * g.SW - g.PL + kw * g.DW;
-                if (ih < 0 || ih >= g.H || iw < 0 || iw >= g.W) continue;
+            for (int64_t kh = 0; kh < k.KH; ++kh)
+              for (int64_t kw = 0; kw < k.KW; ++kw) {
+                int64_t ih = oh * k.SH - k.PT + kh * k.DH, iw = ow * k.SW - k.PL + kw * k.DW;
+                if (ih < 0 || ih >= k.H || iw < 0 || iw >= k.W) continue;
                 int64_t ci = (m / MG) * CG + c;
-                acc += static_cast<double>(x[((n * g.C + ci) * g.H + ih) * g.W + iw]) *
-                       w[((m * CG + c) * g.KH + kh) * g.KW + kw];
+                acc += static_cast<double>(x[((n * g.C + ci) * k.H + ih) * k.W + iw]) *
+                       w[((m * CG + c) * k.KH + kh) * k.KW + kw];
               }
-          y[((n * g.M + m) * g.OH + oh) * g.OW + ow] = apply_fused_act(ctx.node(), static_cast<float>(acc));
+          y[((n * g.M + m) * k.OH + oh) * k.OW + ow] = apply_fused_act(ctx.node(), static_cast<float>(acc));
         }
   return Status::ok();
 }
@@ -117,14 +77,24 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   ConvGeom g;
   KILN_TRY(resolve(ctx, &g));
-  ctx.include("kiln_conv.h");
+  const Window2d& k = g.w;
   std::string bias = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const float*>(nullptr)";
-  const int64_t in_batch = g.C * g.H * g.W, out_batch = g.M * g.OH * g.OW;
+  const int64_t in_batch = g.C * k.H * k.W, out_batch = g.M * k.OH * k.OW;
+  // A pointwise convolution is the matrix product W[M, C] . X[C, H*W]: the product kernel streams
+  // whole rows of X instead of gathering one pixel per channel.
+  const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
+                         k.OH == k.H && k.OW == k.W && g.G == 1;
+  ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (pointwise) {
+      ctx.w().line("kiln::gemm_nn<{}, {}, {}, {}, 1, 1, 0>({}, {}{}, {}, 1.0f, 1.0f, {}{}, {});", g.M, k.H * k.W,
+                   g.C, g.C, ctx.in_ptr(1), ctx.in_ptr(0), xo, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
+      continue;
+    }
     ctx.w().line("kiln::conv2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
-                 g.C, g.H, g.W, g.M, g.KH, g.KW, g.OH, g.OW, g.SH, g.SW, g.PT, g.PL, g.DH, g.DW, g.G,
+                 g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, g.G,
                  ctx.in_ptr(0), xo, ctx.in_ptr(1), bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
   }
   return Status::ok();
@@ -133,7 +103,7 @@ Status emit(OpCtx& ctx) {
 int64_t macs(OpCtx& ctx) {
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
-  return g.N * g.M * g.OH * g.OW * (g.C / g.G) * g.KH * g.KW;
+  return g.N * g.M * g.w.OH * g.w.OW * (g.C / g.G) * g.w.KH * g.w.KW;
 }
 
 }  // namespace

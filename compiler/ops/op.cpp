@@ -46,6 +46,10 @@ std::string OpCtx::ptr(const std::string& tensor) {
   return fmt::format("kiln::at<{}>(a, {})", dtype_c_name(t.dtype), off);
 }
 
+std::string OpCtx::scratch_ptr(DType t) const {
+  return fmt::format("kiln::at<{}>(a, {})", dtype_c_name(t), node_.attr_int("kiln_scratch_offset", -1));
+}
+
 void OpCtx::include(const std::string& runtime_header) { cg_->include(runtime_header); }
 
 std::string OpCtx::add_const(const std::string& hint, const Tensor& t) {

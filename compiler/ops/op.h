@@ -30,6 +30,9 @@ struct OpDef {
   Status (*eval)(OpCtx&);   // optional: outputs are allocated; fill them from constant inputs
   Status (*emit)(OpCtx&);   // optional: nullptr means "must be folded" (Shape, Constant, ...)
   int64_t (*macs)(OpCtx&);  // optional: multiply-accumulates per inference (kiln inspect)
+  // optional: bytes of arena scratch the emitted kernel needs while it runs (im2col rows, an
+  // in-place kernel's temporary). Planned like a tensor alive during this node only.
+  int64_t (*scratch)(OpCtx&) = nullptr;
 };
 
 // Declarations of every op's definition (gives them external linkage in their own files).
@@ -79,6 +82,8 @@ class OpCtx {
   std::string ptr(const std::string& tensor);
   std::string in_ptr(size_t i) { return ptr(node_.inputs.at(i)); }
   std::string out_ptr(size_t i) { return ptr(node_.outputs.at(i)); }
+  // Typed pointer to this node's planned scratch bytes (see OpDef::scratch).
+  std::string scratch_ptr(DType t) const;
   // Makes a runtime/ header part of the generated sources and includes it.
   void include(const std::string& runtime_header);
   // Adds a derived constant (repacked weights, lookup tables); returns its C symbol.

@@ -8,7 +8,8 @@ namespace kiln {
 namespace {
 const std::map<std::string, const OpDef*>& table() {
   static const std::map<std::string, const OpDef*> kTable = {
-#define KILN_OP(Name) {#Name, &kOp_##Name},
+// Keyed by OpDef::name: ai.onnx ops by their op type, contrib ops by "com.microsoft.<Op>".
+#define KILN_OP(Name) {kOp_##Name.name, &kOp_##Name},
 #include "compiler/ops/ops.def"
 #undef KILN_OP
   };
@@ -17,8 +18,10 @@ const std::map<std::string, const OpDef*>& table() {
 }  // namespace
 
 const OpDef* find_op(const std::string& op_type, const std::string& domain) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
-  auto it = table().find(op_type);
+  std::string key = op_type;
+  if (domain == "com.microsoft") key = domain + "." + op_type;  // onnxruntime's contrib ops
+  else if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  auto it = table().find(key);
   return it == table().end() ? nullptr : it->second;
 }
 

@@ -1,4 +1,4 @@
-// Relu (opset 6..17): y = max(x, 0). Float, double and signed integers (opset 14 adds ints).
+// Relu (opset 1..17): y = max(x, 0). Float, double and signed integers (opset 14 adds ints).
 #include "compiler/ops/elementwise.h"
 
 namespace kiln {
@@ -22,6 +22,6 @@ Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpRelu{}"); }
 
 }  // namespace
 
-const OpDef kOp_Relu = {"Relu", 6, 17, infer, eval, emit, nullptr};
+const OpDef kOp_Relu = {"Relu", 1, 17, infer, eval, emit, nullptr};
 
 }  // namespace kiln

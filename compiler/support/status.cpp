@@ -9,6 +9,7 @@ std::string Diagnostic::str() const {
   if (!op.empty() || !node.empty()) s += fmt::format("{} '{}': ", op, node);
   s += message;
   if (!hint.empty()) s += fmt::format(" ({})", hint);
+  if (!notes.empty()) s += "\n" + notes;
   return s;
 }
 
@@ -27,8 +28,8 @@ int Status::exit_code() const {
   return category >= 1 && category <= 5 ? category : 5;
 }
 
-Status error(ErrorCode code, std::string message, std::string hint) {
-  return Status(Diagnostic{code, {}, {}, std::move(message), std::move(hint)});
+Status error(ErrorCode code, std::string message, std::string hint, std::string notes) {
+  return Status(Diagnostic{code, {}, {}, std::move(message), std::move(hint), std::move(notes)});
 }
 
 Status node_error(ErrorCode code, const std::string& op, const std::string& node,

@@ -18,6 +18,7 @@ enum class ErrorCode : int {
   kBadOption = 101,
   kBadInputShape = 102,
   kIoError = 103,
+  kToolMissing = 104,
   // 2xx: invalid model
   kParseFailed = 201,
   kCheckerFailed = 202,
@@ -36,6 +37,8 @@ enum class ErrorCode : int {
   kOverBudget = 401,
   // 5xx: internal
   kInternal = 501,
+  kVerifyMismatch = 502,
+  kTargetRunFailed = 503,
 };
 
 struct Diagnostic {
@@ -44,8 +47,9 @@ struct Diagnostic {
   std::string node;
   std::string message;
   std::string hint;
+  std::string notes = {};  // further lines printed under the message (e.g. the largest contributors)
 
-  // "error[E0301]: Conv 'conv1': message (hint)"
+  // "error[E0301]: Conv 'conv1': message (hint)", then the notes
   std::string str() const;
 };
 
@@ -92,7 +96,7 @@ class Expected {
 };
 
 // Named factories.
-Status error(ErrorCode code, std::string message, std::string hint = {});
+Status error(ErrorCode code, std::string message, std::string hint = {}, std::string notes = {});
 Status node_error(ErrorCode code, const std::string& op, const std::string& node,
                   std::string message, std::string hint = {});
 Status unsupported_op(const std::string& op, const std::string& node, int opset);

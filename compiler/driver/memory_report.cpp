@@ -1,0 +1,164 @@
+#include "compiler/driver/memory_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace kiln {
+
+namespace {
+
+std::string escape(const std::string& s) {
+  std::string r;
+  for (char c : s) {
+    switch (c) {
+      case '<': r += "&lt;"; break;
+      case '>': r += "&gt;"; break;
+      case '&': r += "&amp;"; break;
+      case '"': r += "&quot;"; break;
+      default: r += c;
+    }
+  }
+  return r;
+}
+
+std::string json_str(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      r += fmt::format("\\u{:04x}", c);
+      continue;
+    }
+    r += c;
+  }
+  return r + "\"";
+}
+
+}  // namespace
+
+MemoryReport memory_report(const CompileResult& r) {
+  MemoryReport m;
+  m.arena = static_cast<int64_t>(r.module.arena_bytes);
+  m.bound = r.liveness_bound;
+  m.buffers = analyse_buffers(r.graph, 1);
+  for (const Buffer& b : m.buffers) m.offsets.push_back(r.graph.tensor(b.name).arena_offset);
+  int lo = 0, hi = 0;
+  for (const Buffer& b : m.buffers) {
+    lo = std::min(lo, b.first);
+    hi = std::max(hi, b.last);
+  }
+  int64_t best = -1;
+  for (int s = lo; s <= hi; ++s) {
+    int64_t total = 0;
+    for (const Buffer& b : m.buffers)
+      if (b.first <= s && s <= b.last) total += b.size;
+    if (total > best) {
+      best = total;
+      m.peak_step = s;
+    }
+  }
+  std::vector<const Buffer*> alive;
+  for (const Buffer& b : m.buffers)
+    if (b.first <= m.peak_step && m.peak_step <= b.last) alive.push_back(&b);
+  std::sort(alive.begin(), alive.end(), [](const Buffer* a, const Buffer* b) {
+    return a->size != b->size ? a->size > b->size : a->name < b->name;
+  });
+  for (const Buffer* b : alive) m.peak.push_back(b->name);
+  return m;
+}
+
+std::string memory_summary(const MemoryReport& m) {
+  std::string s = fmt::format("arena {} B = {:.1f}% of the liveness bound {} B", m.arena,
+                              m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, m.bound);
+  s += fmt::format("; alive at the peak (step {}):", m.peak_step);
+  size_t shown = 0;
+  for (const auto& name : m.peak) {
+    if (++shown > 6) {
+      s += fmt::format(" +{} more", m.peak.size() - 6);
+      break;
+    }
+    for (const Buffer& b : m.buffers)
+      if (b.name == name) s += fmt::format(" {} ({} B)", name, b.size);
+  }
+  return s;
+}
+
+std::string memory_json(const CompileResult& r, const MemoryReport& m) {
+  std::string bufs;
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    const Buffer& b = m.buffers[i];
+    bufs += fmt::format("{}\n    {{\"tensor\": {}, \"bytes\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}}}",
+                        i ? "," : "", json_str(b.name), b.size, m.offsets[i], b.first, b.last);
+  }
+  std::string nodes;
+  for (size_t i = 0; i < r.nodes.size(); ++i) {
+    const NodeReport& n = r.nodes[i];
+    nodes += fmt::format("{}\n    {{\"step\": {}, \"name\": {}, \"op\": {}, \"shape\": {}, \"dtype\": {}, \"params\": {}, \"macs\": {}}}",
+                         i ? "," : "", i, json_str(n.name), json_str(n.op), json_str(n.shape), json_str(n.dtype), n.params, n.macs);
+  }
+  std::string peak;
+  for (const auto& p : m.peak) peak += (peak.empty() ? "" : ", ") + json_str(p);
+  return fmt::format(
+      "{{\n  \"model\": {},\n  \"target\": {},\n  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n"
+      "  \"params\": {},\n  \"macs\": {},\n  \"peak_step\": {},\n  \"alive_at_peak\": [{}],\n  \"buffers\": [{}\n  ],\n"
+      "  \"nodes\": [{}\n  ]\n}}\n",
+      json_str(r.name), json_str(r.target->name), m.arena, m.bound, r.module.weight_bytes, r.total_params, r.total_macs,
+      m.peak_step, peak, bufs, nodes);
+}
+
+std::string memory_html(const CompileResult& r, const MemoryReport& m) {
+  // Memory map: x = schedule step (graph inputs at -1), y = arena offset; one box per buffer.
+  const double W = 900, H = 420, left = 70, top = 20;
+  int lo = -1, hi = static_cast<int>(r.graph.nodes.size());
+  double sx = W / (hi - lo + 1), sy = m.arena > 0 ? H / static_cast<double>(m.arena) : 1.0;
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" font-family=\"sans-serif\" font-size=\"11\">\n",
+      W + left + 20, H + top + 50);
+  svg += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"#f6f6f6\" stroke=\"#999\"/>\n", left, top, W, H);
+  const char* colors[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1", "#ff9da7", "#9c755f"};
+  for (size_t i = 0; i < m.buffers.size(); ++i) {
+    const Buffer& b = m.buffers[i];
+    if (b.size == 0) continue;
+    double x = left + (b.first - lo) * sx, w = (b.last - b.first + 1) * sx;
+    double y = top + H - static_cast<double>(m.offsets[i] + b.size) * sy, h = static_cast<double>(b.size) * sy;
+    svg += fmt::format(
+        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#333\" "
+        "stroke-width=\"0.5\"><title>{}: {} B at offset {}, steps {}..{}</title></rect>\n",
+        x, y, std::max(w, 1.0), std::max(h, 0.5), colors[i % 9], escape(b.name), b.size, m.offsets[i], b.first, b.last);
+  }
+  double px = left + (m.peak_step - lo + 0.5) * sx;
+  svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"red\" stroke-dasharray=\"4 3\"/>\n", px, top, top + H);
+  svg += fmt::format("<text x=\"{:.1f}\" y=\"{}\" fill=\"red\">peak (step {})</text>\n", px + 3, top + 12, m.peak_step);
+  double by = top + H - static_cast<double>(m.bound) * sy;
+  svg += fmt::format("<line x1=\"{}\" y1=\"{:.1f}\" x2=\"{}\" y2=\"{:.1f}\" stroke=\"#333\" stroke-dasharray=\"2 2\"/>\n", left, by, left + W, by);
+  svg += fmt::format("<text x=\"{}\" y=\"{:.1f}\">liveness bound {} B</text>\n", left + 4, by - 3, m.bound);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">0</text><text x=\"4\" y=\"{}\">{} B</text>\n", left - 12, top + H, top + 10, m.arena);
+  svg += fmt::format("<text x=\"{}\" y=\"{}\">schedule step (inputs at -1) &#8594;</text>\n", left + W / 2 - 80, top + H + 30);
+  svg += "</svg>\n";
+
+  std::string rows;
+  for (size_t i = 0; i < r.nodes.size(); ++i) {
+    const NodeReport& n = r.nodes[i];
+    const Node& node = r.graph.nodes[i];
+    std::string out = node.outputs.empty() ? "" : node.outputs[0];
+    rows += fmt::format("<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td></tr>\n",
+                        static_cast<int>(i) == m.peak_step ? " class=\"peak\"" : "", i, escape(n.name), escape(n.op),
+                        escape(out), n.dtype, n.shape, n.params, n.macs);
+  }
+  std::string peak;
+  for (const auto& p : m.peak) peak += "<li>" + escape(p) + "</li>";
+  return fmt::format(
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>kiln: {0}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
+      "table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:12px}}tr.peak{{background:#fdd}}</style>"
+      "</head><body>\n<h1>{0}</h1>\n<p>target {1}; arena <b>{2} B</b>; liveness bound {3} B ({4:.1f}%); weights {5} B; params {6}; MACs {7}</p>\n"
+      "<h2>Memory map</h2>\n<p>Each box is one arena buffer: its width is the steps it is alive, its height its bytes, its position "
+      "its offset. Hover a box for details.</p>\n{8}<h2>Alive at the peak (step {9})</h2><ul>{10}</ul>\n<h2>Layers</h2>\n"
+      "<table><tr><th>step</th><th>node</th><th>op</th><th>output</th><th>shape</th><th>params</th><th>MACs</th></tr>\n{11}</table>\n"
+      "</body></html>\n",
+      escape(r.name), r.target->name, m.arena, m.bound,
+      m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, r.module.weight_bytes,
+      r.total_params, r.total_macs, svg, m.peak_step, peak, rows);
+}
+
+}  // namespace kiln

@@ -1,0 +1,17 @@
+// ArgMin (opset 1..17): int64 index of the minimum along `axis` (default 0), keepdims
+// (default 1), select_last_index (opset 12: the last of equal extremes instead of the first).
+// Any numeric type.
+#include "compiler/ops/reduce_util.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) { return arg_eval(ctx, /*max=*/false); }
+
+Status emit(OpCtx& ctx) { return arg_emit(ctx, /*max=*/false); }
+
+}  // namespace
+
+const OpDef kOp_ArgMin = {"ArgMin", 1, 17, arg_infer, eval, emit, nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,19 @@
+// Asin (opset 7..17): y = asin(x). Float and double (no float16/bfloat16).
+#include <cmath>
+
+#include "compiler/ops/elementwise.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) {
+  return unary_eval<kFloatTypes>(ctx, [](auto v) { return std::asin(v); });
+}
+
+Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpAsin{}"); }
+
+}  // namespace
+
+const OpDef kOp_Asin = {"Asin", 7, 17, unary_float_infer, eval, emit, nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,19 @@
+// Asinh (opset 9..17): y = asinh(x). Float and double (no float16/bfloat16).
+#include <cmath>
+
+#include "compiler/ops/elementwise.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) {
+  return unary_eval<kFloatTypes>(ctx, [](auto v) { return std::asinh(v); });
+}
+
+Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpAsinh{}"); }
+
+}  // namespace
+
+const OpDef kOp_Asinh = {"Asinh", 9, 17, unary_float_infer, eval, emit, nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,19 @@
+// Atan (opset 7..17): y = atan(x). Float and double (no float16/bfloat16).
+#include <cmath>
+
+#include "compiler/ops/elementwise.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) {
+  return unary_eval<kFloatTypes>(ctx, [](auto v) { return std::atan(v); });
+}
+
+Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpAtan{}"); }
+
+}  // namespace
+
+const OpDef kOp_Atan = {"Atan", 7, 17, unary_float_infer, eval, emit, nullptr};
+
+}  // namespace kiln

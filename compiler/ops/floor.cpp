@@ -1,0 +1,19 @@
+// Floor (opset 1..17): y = floor(x). Float and double (no float16/bfloat16).
+#include <cmath>
+
+#include "compiler/ops/elementwise.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) {
+  return unary_eval<kFloatTypes>(ctx, [](auto v) { return std::floor(v); });
+}
+
+Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpFloor{}"); }
+
+}  // namespace
+
+const OpDef kOp_Floor = {"Floor", 1, 17, unary_float_infer, eval, emit, nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,105 @@
+#include "compiler/ops/nn_util.h"
+
+#include <cmath>
+
+namespace kiln {
+
+std::string c_scalar(DType t, double v) {
+  if (t == DType::kFloat32) return c_float(static_cast<float>(v));
+  if (std::isnan(v)) return "__builtin_nan(\"\")";
+  if (std::isinf(v)) return v > 0 ? "__builtin_inf()" : "(-__builtin_inf())";
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+Tensor transpose_last2(const Tensor& t, const std::string& name) {
+  Tensor r = t;
+  r.name = name;
+  const size_t rank = t.shape.size();
+  const int64_t rows = t.shape[rank - 2], cols = t.shape[rank - 1];
+  std::swap(r.shape[rank - 2], r.shape[rank - 1]);
+  const size_t es = dtype_size(t.dtype);
+  const int64_t mats = rows * cols == 0 ? 0 : t.numel() / (rows * cols);
+  for (int64_t b = 0; b < mats; ++b)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        std::memcpy(&r.data[((b * cols + j) * rows + i) * es], &t.data[((b * rows + i) * cols + j) * es], es);
+  return r;
+}
+
+Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64_t>& kernel,
+                      bool ceil_mode, Window2d* w) {
+  const Node& n = ctx.node();
+  if (xs.size() < 3) return ctx.invalid(fmt::format("X {} must be [N, C, spatial...]", shape_str(xs)));
+  if (xs.size() > 4)
+    return ctx.unsupported(fmt::format("{}-D windows are not supported (1-D and 2-D are)",
+                                       static_cast<int64_t>(xs.size()) - 2));
+  const size_t sp = xs.size() - 2;
+  auto strides = n.attr_ints("strides", std::vector<int64_t>(sp, 1));
+  auto dil = n.attr_ints("dilations", std::vector<int64_t>(sp, 1));
+  auto pads = n.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
+  if (kernel.size() != sp || strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
+    return ctx.invalid("kernel_shape/strides/dilations/pads do not match the input rank");
+  const bool two = sp == 2;
+  int64_t in[2] = {two ? xs[2] : 1, xs[sp + 1]};
+  int64_t k[2] = {two ? kernel[0] : 1, kernel[sp - 1]};
+  int64_t s[2] = {two ? strides[0] : 1, strides[sp - 1]};
+  int64_t d[2] = {two ? dil[0] : 1, dil[sp - 1]};
+  int64_t pb[2] = {two ? pads[0] : 0, pads[sp - 1]};
+  int64_t pe[2] = {two ? pads[2] : 0, pads[2 * sp - 1]};
+  int64_t out[2];
+  std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
+  for (int i = 0; i < 2; ++i) {
+    if (k[i] <= 0 || s[i] <= 0 || d[i] <= 0 || pb[i] < 0 || pe[i] < 0)
+      return ctx.invalid("kernel_shape, strides and dilations must be positive and pads non-negative");
+    const int64_t ek = (k[i] - 1) * d[i] + 1;
+    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+      out[i] = (in[i] + s[i] - 1) / s[i];
+      int64_t total = std::max<int64_t>(0, (out[i] - 1) * s[i] + ek - in[i]);
+      pb[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      pe[i] = total - pb[i];
+    } else if (auto_pad == "VALID" || auto_pad == "NOTSET") {
+      if (auto_pad == "VALID") pb[i] = pe[i] = 0;
+      const int64_t span = in[i] + pb[i] + pe[i] - ek;
+      if (span < 0) return ctx.invalid("the kernel is larger than the padded input");
+      out[i] = (ceil_mode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
+      if (ceil_mode && (out[i] - 1) * s[i] >= in[i] + pb[i]) --out[i];
+    } else {
+      return ctx.invalid(fmt::format("unknown auto_pad '{}'", auto_pad));
+    }
+    if (out[i] <= 0) return ctx.invalid("the kernel is larger than the padded input");
+  }
+  *w = Window2d{in[0], in[1], k[0], k[1], s[0], s[1], d[0], d[1], pb[0], pb[1], pe[0], pe[1], out[0], out[1]};
+  return Status::ok();
+}
+
+Shape window_out_shape(const Shape& xs, int64_t channels, const Window2d& w) {
+  if (xs.size() == 4) return {xs[0], channels, w.OH, w.OW};
+  return {xs[0], channels, w.OW};
+}
+
+Status global_pool_infer(OpCtx& ctx) {
+  const Tensor& x = ctx.in(0);
+  if (x.dtype != DType::kFloat32 && x.dtype != DType::kFloat64) return ctx.unsupported_type(x.dtype);
+  if (x.shape.size() < 3) return ctx.invalid("X must be [N, C, spatial...]");
+  if (x.numel() == 0) return ctx.unsupported("empty inputs are not supported");
+  Tensor& y = ctx.out(0);
+  y.dtype = x.dtype;
+  y.shape = Shape(x.shape.size(), 1);
+  y.shape[0] = x.shape[0];
+  y.shape[1] = x.shape[1];
+  y.shape_known = true;
+  return Status::ok();
+}
+
+Status global_pool_emit(OpCtx& ctx, const char* kernel) {
+  ctx.include("kiln_pool.h");
+  const Tensor& x = ctx.in(0);
+  const int64_t planes = x.shape[0] * x.shape[1];
+  ctx.w().line("{}<{}, {}, {}>({}, {});", kernel, dtype_c_name(x.dtype), planes, x.numel() / planes, ctx.in_ptr(0),
+               ctx.out_ptr(0));
+  return Status::ok();
+}
+
+}  // namespace kiln

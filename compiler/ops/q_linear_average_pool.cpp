@@ -1,0 +1,124 @@
+// com.microsoft QLinearAveragePool (contrib opset 1): AveragePool of quantized X (int8/uint8,
+// NCHW, 1-D or 2-D windows; kernel_shape, strides, pads, auto_pad, ceil_mode,
+// count_include_pad) requantized to y_scale / y_zero_point (Y has X's type). Constant per-tensor
+// scales. The integer window sum of (x - x_zp) is scaled by x_scale / (y_scale * count) with one
+// fixed-point multiplier per distinct count. channels_last=1 is not supported.
+#include "compiler/ops/nn_util.h"
+#include "compiler/ops/quant_util.h"
+
+namespace kiln {
+namespace {
+
+struct Pool {
+  Window2d w;
+  int64_t planes;  // N * C
+  bool include_pad;
+  QParam x, y;
+};
+
+Status resolve(OpCtx& ctx, Pool* p) {
+  const Node& n = ctx.node();
+  if (n.attr_int("channels_last", 0) != 0) return ctx.unsupported("channels_last=1 is not supported");
+  const Shape& xs = ctx.in(0).shape;
+  if (xs.size() != 3 && xs.size() != 4) return ctx.unsupported("only 1-D and 2-D pooling is supported");
+  auto ks = n.attr_ints("kernel_shape");
+  if (ks.size() != xs.size() - 2) return ctx.invalid("kernel_shape must have one entry per spatial dim");
+  KILN_TRY(resolve_window(ctx, xs, ks, n.attr_int("ceil_mode", 0) != 0, &p->w));
+  if (p->w.DH != 1 || p->w.DW != 1) return ctx.unsupported("dilations are not supported");
+  p->planes = xs[0] * xs[1];
+  p->include_pad = n.attr_int("count_include_pad", 0) != 0;
+  KILN_TRY(read_qparam(ctx, 1, 2, 1, &p->x));
+  KILN_TRY(read_qparam(ctx, 3, 4, 1, &p->y));
+  return Status::ok();
+}
+
+// ONNX's divisor of window (oh, ow): the cells inside the input, or inside the padded input.
+int64_t divisor(const Pool& p, int64_t oh, int64_t ow) {
+  const Window2d& k = p.w;
+  const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
+  const int64_t lo_h = p.include_pad ? -k.PT : 0, hi_h = p.include_pad ? k.H + k.PB : k.H;
+  const int64_t lo_w = p.include_pad ? -k.PL : 0, hi_w = p.include_pad ? k.W + k.PR : k.W;
+  const int64_t dh = std::min(h0 + k.KH, hi_h) - std::max(h0, lo_h);
+  const int64_t dw = std::min(w0 + k.KW, hi_w) - std::max(w0, lo_w);
+  return dh * dw;
+}
+
+QuantMultiplier multiplier(const Pool& p, int64_t count) {
+  return quantize_multiplier(static_cast<double>(p.x.s(0)) / (static_cast<double>(p.y.s(0)) * static_cast<double>(count)));
+}
+
+Status infer(OpCtx& ctx) {
+  const DType t = ctx.in(0).dtype;
+  if (!is_quant_type(t)) return ctx.unsupported_type(t);
+  for (size_t zi : {2, 4})
+    if (ctx.has_input(zi) && ctx.in(zi).dtype != t) return ctx.invalid("zero points must have X's type");
+  Pool p;
+  KILN_TRY(resolve(ctx, &p));
+  Tensor& y = ctx.out(0);
+  y.dtype = t;
+  y.shape = window_out_shape(ctx.in(0).shape, ctx.in(0).shape[1], p.w);
+  y.shape_known = true;
+  y.quant = QuantParams{};
+  y.quant.scale = p.y.scale;
+  y.quant.zero_point = p.y.zero_point;
+  return Status::ok();
+}
+
+Status eval(OpCtx& ctx) {
+  Pool p;
+  KILN_TRY(resolve(ctx, &p));
+  const Window2d& k = p.w;
+  const Tensor& x = ctx.in(0);
+  Tensor& y = ctx.out(0);
+  int32_t lo, hi;
+  quant_output_range(ctx.node(), y.dtype, p.y.s(0), p.y.z(0), &lo, &hi);
+  for (int64_t c = 0; c < p.planes; ++c)
+    for (int64_t oh = 0; oh < k.OH; ++oh)
+      for (int64_t ow = 0; ow < k.OW; ++ow) {
+        int32_t acc = 0;
+        for (int64_t ih = std::max<int64_t>(0, oh * k.SH - k.PT); ih < std::min(k.H, oh * k.SH - k.PT + k.KH); ++ih)
+          for (int64_t iw = std::max<int64_t>(0, ow * k.SW - k.PL); iw < std::min(k.W, ow * k.SW - k.PL + k.KW); ++iw)
+            acc += int_elem(x, (c * k.H + ih) * k.W + iw) - p.x.z(0);
+        int32_t v = p.y.z(0) + multiply_by_quantized_multiplier(acc, multiplier(p, divisor(p, oh, ow)));
+        v = std::max(lo, std::min(hi, v));
+        const int64_t yi = (c * k.OH + oh) * k.OW + ow;
+        if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[yi] = static_cast<int8_t>(v);
+        else y.as_mut<uint8_t>()[yi] = static_cast<uint8_t>(v);
+      }
+  return Status::ok();
+}
+
+Status emit(OpCtx& ctx) {
+  Pool p;
+  KILN_TRY(resolve(ctx, &p));
+  const Window2d& k = p.w;
+  // The kernel indexes its multiplier table by the window's cell count inside the input. That is
+  // ONNX's divisor when padding is not counted; when it is, every divisor must be the same.
+  bool var = false;
+  const int64_t d0 = divisor(p, 0, 0);
+  for (int64_t oh = 0; oh < k.OH; ++oh)
+    for (int64_t ow = 0; ow < k.OW; ++ow) var |= divisor(p, oh, ow) != d0;
+  if (var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
+  std::vector<int32_t> mult, shift;
+  for (int64_t c = 0; c <= (var ? k.KH * k.KW : 0); ++c) {
+    QuantMultiplier q = multiplier(p, var ? std::max<int64_t>(c, 1) : d0);
+    mult.push_back(q.mult);
+    shift.push_back(q.shift);
+  }
+  int32_t lo, hi;
+  quant_output_range(ctx.node(), ctx.out(0).dtype, p.y.s(0), p.y.z(0), &lo, &hi);
+  ctx.include("kiln_int8.h");
+  const std::string& nm = ctx.node().name;
+  std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
+  std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
+  ctx.w().line("kiln::qavgpool2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {});",
+               p.planes, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, var ? "true" : "false",
+               ctx.in_ptr(0), p.x.z(0), ms, ss, p.y.z(0), lo, hi, ctx.out_ptr(0));
+  return Status::ok();
+}
+
+}  // namespace
+
+const OpDef kOp_QLinearAveragePool = {"com.microsoft.QLinearAveragePool", 1, 1, infer, eval, emit, nullptr};
+
+}  // namespace kiln

@@ -1,0 +1,33 @@
+// Shared by Resize and Upsample: the per-axis sampling plan (computed in double precision by the
+// compiler, following the ONNX reference implementation) and the reference and emitted kernels
+// that apply it. Only the last two dims may scale in emitted code (NCHW images, or any rank
+// whose leading dims map 1:1); the reference handles any rank.
+#pragma once
+
+#include "compiler/ops/op.h"
+
+namespace kiln {
+
+struct ResizeSpec {
+  bool linear = false;          // else nearest
+  std::string coordinate_mode;  // coordinate_transformation_mode, or "legacy" (Upsample, Resize-10)
+  std::string nearest_mode = "round_prefer_floor";
+  std::vector<double> scales;   // per dim, as used in the coordinate transforms
+  Shape out;
+  std::vector<double> roi;      // [starts..., ends...] for tf_crop_and_resize
+  double extrapolation = 0.0;
+};
+
+// Along one dim, per output index: the two source indices and the weight of the second
+// (nearest uses i0 only); i0 = -1 means "the extrapolation value".
+struct ResizeAxis {
+  std::vector<int32_t> i0, i1;
+  std::vector<float> w;
+};
+
+// Validates the spec against the input (modes, sizes) and plans every axis.
+Status plan_resize(OpCtx& ctx, const ResizeSpec& spec, std::vector<ResizeAxis>* axes);
+Status eval_resize(OpCtx& ctx, const ResizeSpec& spec);
+Status emit_resize(OpCtx& ctx, const ResizeSpec& spec);
+
+}  // namespace kiln

@@ -1,0 +1,19 @@
+// Sinh (opset 9..17): y = sinh(x). Float and double (no float16/bfloat16).
+#include <cmath>
+
+#include "compiler/ops/elementwise.h"
+
+namespace kiln {
+namespace {
+
+Status eval(OpCtx& ctx) {
+  return unary_eval<kFloatTypes>(ctx, [](auto v) { return std::sinh(v); });
+}
+
+Status emit(OpCtx& ctx) { return unary_emit(ctx, "kiln::OpSinh{}"); }
+
+}  // namespace
+
+const OpDef kOp_Sinh = {"Sinh", 9, 17, unary_float_infer, eval, emit, nullptr};
+
+}  // namespace kiln

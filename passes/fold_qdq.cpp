@@ -1,0 +1,552 @@
+//===- fold_qdq.cpp - Lower QuantizeLinear/DequantizeLinear graphs to int8 ops ===//
+//
+// A pre-quantized ("QDQ") model computes in float between DequantizeLinear (DQ) and
+// QuantizeLinear (Q) nodes: x_q -> DQ -> Conv -> Q -> y_q. Each such sandwich is one integer op:
+//
+//   DQ(x) -> Conv(W, B) [-> Relu|Clip] -> Q   =>  QLinearConv (W int8, B int32 at sx*sw)
+//   DQ(x) -> Gemm(W, C) [-> Relu|Clip] -> Q   =>  com.microsoft QGemm
+//   DQ(a) -> MatMul(W or DQ(b)) -> Q          =>  QLinearMatMul
+//   DQ(a), DQ(b) -> Add|Mul [-> Relu|Clip] -> Q =>  com.microsoft QLinearAdd / QLinearMul
+//   DQ(x) -> AveragePool|GlobalAveragePool -> Q => com.microsoft QLinearAveragePool / ...Global...
+//
+// A Relu or Clip between the op and its Q becomes the integer op's output clamp (kiln_act); a
+// standalone DQ -> Relu|Clip -> Q (one scale and zero point) folds into the integer op before it,
+// or becomes a Clip on the integers.
+// Weights and biases arrive as float constants: import already folded DQ(int8 constant), and
+// DequantizeLinear's folding left the scale and zero point in Tensor::quant, from which the
+// integers are read back exactly (checked element by element). A float bias, or one whose
+// scale is not sx*sw, is requantized to sx*sw.
+//
+// Data movement commutes with per-tensor (de)quantization, so before matching, DQ sinks below
+// Reshape/Flatten/Squeeze/Unsqueeze/Transpose/Identity/MaxPool (DQ -> V becomes V on the
+// integers -> DQ) and Q rises above them; a DQ feeding a Q with the same scale and zero point
+// then disappears. The rules run to a fixed point. Whatever matches no rule stays a float op
+// between a DQ and a Q: correct, just not integer (Softmax on a model's logits, for example).
+//
+// Requires per-tensor constant scales for activations; weights may be per channel along the
+// output channel. Runs after fold-constants; DCE removes the DQ nodes and float weights left
+// unused.
+//===----------------------------------------------------------------------===//
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "compiler/ops/infer.h"
+#include "compiler/ops/quant_util.h"
+#include "passes/passes.h"
+
+namespace kiln {
+
+namespace {
+
+// A per-tensor DequantizeLinear of a non-constant int8/uint8 tensor.
+struct DqInfo {
+  int node = -1;
+  std::string x;                 // the integer tensor
+  std::string scale, zp;         // its constant scale / zero point tensors (zp may be "")
+  float s = 0;
+  int32_t z = 0;
+  DType t = DType::kUndefined;
+};
+
+bool read_scalar_params(const Graph& g, const Node& n, float* s, int32_t* z) {
+  const Tensor* st = n.inputs.size() > 1 ? g.find(n.inputs[1]) : nullptr;
+  if (!st || !st->is_const || st->dtype != DType::kFloat32 || st->numel() != 1) return false;
+  *s = st->as<float>()[0];
+  *z = 0;
+  if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    const Tensor* zt = g.find(n.inputs[2]);
+    if (!zt || !zt->is_const || zt->numel() != 1) return false;
+    *z = static_cast<int32_t>(zt->int_at(0));
+  }
+  return *s > 0 && std::isfinite(*s);
+}
+
+bool dq_of(const Graph& g, const std::string& tensor, DqInfo* d) {
+  int p = g.producer(tensor);
+  if (p < 0) return false;
+  const Node& n = g.nodes[static_cast<size_t>(p)];
+  if (n.op != "DequantizeLinear" || !n.domain.empty()) return false;
+  const Tensor& x = g.tensor(n.inputs[0]);
+  if (x.is_const || !is_quant_type(x.dtype) || !read_scalar_params(g, n, &d->s, &d->z)) return false;
+  d->node = p;
+  d->x = n.inputs[0];
+  d->scale = n.inputs[1];
+  d->zp = n.inputs.size() > 2 ? n.inputs[2] : "";
+  d->t = x.dtype;
+  return true;
+}
+
+// A per-tensor QuantizeLinear with constant parameters.
+bool is_q(const Graph& g, const Node& n, float* s, int32_t* z) {
+  return n.op == "QuantizeLinear" && n.domain.empty() && read_scalar_params(g, n, s, z) &&
+         is_quant_type(g.tensor(n.outputs[0]).dtype);
+}
+
+// The single reader of `tensor`, or -1 (none, several, or a graph output).
+int sole_consumer(const Graph& g, const std::string& tensor) {
+  if (g.is_graph_output(tensor)) return -1;
+  auto c = g.consumers(tensor);
+  return c.size() == 1 ? static_cast<int>(c[0]) : -1;
+}
+
+// A float constant's integers, read back through the parameters DequantizeLinear left in quant.
+struct QConst {
+  std::vector<int32_t> q;
+  std::vector<float> scale;   // 1 or one per channel along `axis`
+  std::vector<int32_t> zp;
+  int axis = -1;
+};
+
+bool recover(const Tensor& t, QConst* r) {
+  if (!t.is_const || t.dtype != DType::kFloat32 || t.quant.scale.empty() ||
+      t.quant.zero_point.size() != t.quant.scale.size())
+    return false;
+  const size_t C = t.quant.scale.size();
+  int64_t inner = 1;
+  if (C > 1) {
+    if (t.quant.axis < 0 || t.quant.axis >= static_cast<int>(t.shape.size()) ||
+        t.shape[static_cast<size_t>(t.quant.axis)] != static_cast<int64_t>(C))
+      return false;
+    for (size_t i = static_cast<size_t>(t.quant.axis) + 1; i < t.shape.size(); ++i) inner *= t.shape[i];
+  }
+  r->scale = t.quant.scale;
+  r->zp = t.quant.zero_point;
+  r->axis = C > 1 ? t.quant.axis : -1;
+  r->q.resize(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const size_t c = C == 1 ? 0 : static_cast<size_t>((i / inner) % static_cast<int64_t>(C));
+    const float v = t.as<float>()[i], s = r->scale[c];
+    const double k = round_half_even(static_cast<double>(v) / s);
+    if (std::fabs(k) > 2147483647.0) return false;
+    const int64_t q = static_cast<int64_t>(k) + r->zp[c];
+    if (q < std::numeric_limits<int32_t>::min() || q > std::numeric_limits<int32_t>::max()) return false;
+    if (static_cast<float>(q - r->zp[c]) * s != v) return false;  // not DequantizeLinear's output
+    r->q[static_cast<size_t>(i)] = static_cast<int32_t>(q);
+  }
+  return true;
+}
+
+// int8 when the integers (and zero points) fit, else uint8; false when neither.
+bool weight_type(const QConst& w, DType* t) {
+  bool s8 = true, u8 = true;
+  auto check = [&](int32_t v) {
+    s8 &= v >= -128 && v <= 127;
+    u8 &= v >= 0 && v <= 255;
+  };
+  for (int32_t v : w.q) check(v);
+  for (int32_t v : w.zp) check(v);
+  *t = s8 ? DType::kInt8 : DType::kUInt8;
+  return s8 || u8;
+}
+
+Tensor const_tensor(const std::string& name, DType t, const Shape& shape) {
+  Tensor r;
+  r.name = name;
+  r.dtype = t;
+  r.shape = shape;
+  r.shape_known = true;
+  r.is_const = true;
+  r.alloc();
+  return r;
+}
+
+// Constants a rule creates, added to the graph only when the rule applies.
+struct Pending {
+  const Graph& g;
+  std::vector<Tensor> tensors;
+  std::string name(const std::string& base) const {
+    std::string n = g.unique_name(base);
+    for (int k = 1; std::any_of(tensors.begin(), tensors.end(), [&](const Tensor& t) { return t.name == n; }); ++k)
+      n = g.unique_name(fmt::format("{}_{}", base, k));
+    return n;
+  }
+  std::string ints(const std::string& base, DType t, const Shape& shape, const std::vector<int32_t>& v) {
+    Tensor r = const_tensor(name(base), t, shape);
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (t == DType::kInt8) r.as_mut<int8_t>()[i] = static_cast<int8_t>(v[i]);
+      else if (t == DType::kUInt8) r.as_mut<uint8_t>()[i] = static_cast<uint8_t>(v[i]);
+      else r.as_mut<int32_t>()[i] = v[i];
+    }
+    tensors.push_back(std::move(r));
+    return tensors.back().name;
+  }
+  std::string floats(const std::string& base, const std::vector<float>& v) {
+    Tensor r = const_tensor(name(base), DType::kFloat32, v.size() == 1 ? Shape{} : Shape{static_cast<int64_t>(v.size())});
+    for (size_t i = 0; i < v.size(); ++i) r.as_mut<float>()[i] = v[i];
+    tensors.push_back(std::move(r));
+    return tensors.back().name;
+  }
+};
+
+// Quantized weights of an op with `channels` output channels along axis `ch_axis` of W: the
+// integer constant, its scale and zero point tensors. Per-channel parameters must lie along the
+// output channel; per-tensor ones always do.
+struct QWeights {
+  std::string w, scale, zp;
+  std::vector<float> s;  // per channel (expanded)
+};
+
+bool quantized_weights(Pending& pd, const std::string& wname, int ch_axis, int64_t channels, QWeights* out) {
+  const Tensor& W = pd.g.tensor(wname);
+  QConst q;
+  DType t;
+  if (!recover(W, &q) || !weight_type(q, &t)) return false;
+  if (q.scale.size() > 1 && (q.axis != ch_axis || static_cast<int64_t>(q.scale.size()) != channels)) return false;
+  out->w = pd.ints(wname + "_q", t, W.shape, q.q);
+  out->scale = pd.floats(wname + "_scale", q.scale);
+  Shape zs = q.zp.size() == 1 ? Shape{} : Shape{static_cast<int64_t>(q.zp.size())};
+  out->zp = pd.ints(wname + "_zp", t, zs, q.zp);
+  out->s.clear();
+  for (int64_t c = 0; c < channels; ++c) out->s.push_back(q.scale[q.scale.size() == 1 ? 0 : static_cast<size_t>(c)]);
+  return true;
+}
+
+// An int32 bias at scale sx * sw[c]: the integers as stored when the bias was quantized at that
+// scale (the usual case), else the float value requantized.
+bool quantized_bias(Pending& pd, const std::string& bname, float sx, const std::vector<float>& sw, std::string* out) {
+  const Tensor& B = pd.g.tensor(bname);
+  if (!B.is_const || B.dtype != DType::kFloat32) return false;
+  const int64_t N = static_cast<int64_t>(sw.size());
+  if (B.numel() != N && B.numel() != 1) return false;
+  QConst q;
+  const bool have = recover(B, &q);
+  std::vector<int32_t> v(static_cast<size_t>(N));
+  for (int64_t c = 0; c < N; ++c) {
+    const int64_t i = B.numel() == 1 ? 0 : c;
+    const double want = static_cast<double>(sx) * sw[static_cast<size_t>(c)];
+    if (have) {
+      const size_t k = q.scale.size() == 1 ? 0 : static_cast<size_t>(i);
+      if (std::fabs(q.scale[k] - want) <= 1e-6 * want) {
+        v[static_cast<size_t>(c)] = q.q[static_cast<size_t>(i)] - q.zp[k];
+        continue;
+      }
+    }
+    const double r = round_half_even(B.as<float>()[i] / want);
+    if (std::fabs(r) > 2147483647.0) return false;
+    v[static_cast<size_t>(c)] = static_cast<int32_t>(r);
+  }
+  *out = pd.ints(bname + "_q", DType::kInt32, {N}, v);
+  return true;
+}
+
+// Relu or Clip with constant bounds, as [lo, hi] in real units.
+bool clamp_of(const Graph& g, const Node& n, float* lo, float* hi) {
+  const float inf = std::numeric_limits<float>::infinity();
+  if (n.op == "Relu" && n.domain.empty()) {
+    *lo = 0.0f;
+    *hi = inf;
+    return true;
+  }
+  if (n.op != "Clip" || !n.domain.empty()) return false;
+  *lo = n.attr_float("min", -inf);
+  *hi = n.attr_float("max", inf);
+  for (size_t i = 1; i < 3 && i < n.inputs.size(); ++i) {
+    if (n.inputs[i].empty()) continue;
+    const Tensor* t = g.find(n.inputs[i]);
+    if (!t || !t->is_const || t->dtype != DType::kFloat32 || t->numel() != 1) return false;
+    (i == 1 ? *lo : *hi) = t->as<float>()[0];
+  }
+  return true;
+}
+
+void replace_uses(Graph& g, const std::string& from, const std::string& to) {
+  for (Node& n : g.nodes)
+    for (auto& in : n.inputs)
+      if (in == from) in = to;
+}
+
+bool is_view_op(const Node& n) {
+  static const char* const kOps[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Identity", "MaxPool"};
+  if (!n.domain.empty()) return false;
+  for (const char* op : kOps)
+    if (n.op == op) return true;
+  return false;
+}
+
+// ---- rules; each returns true when it changed the graph ----
+
+// DQ -> V  =>  V (on the integers) -> DQ.
+bool sink_dq(Graph& g, size_t i, Status* st) {
+  Node& v = g.nodes[i];
+  DqInfo d;
+  if (!is_view_op(v) || v.inputs.empty() || v.outputs.size() != 1 || !dq_of(g, v.inputs[0], &d)) return false;
+  if (v.op == "MaxPool" && v.outputs.size() > 1) return false;
+  const std::string y = v.outputs[0];
+  const std::string yq = g.unique_name(y + "_q");
+  Node nv = v;
+  nv.inputs[0] = d.x;
+  nv.outputs[0] = yq;
+  Tensor t;
+  t.name = yq;
+  g.tensors[yq] = t;
+  Status s = infer_node(g, nv);
+  if (!s) {  // the op does not take integers (a float-only MaxPool): leave it
+    g.tensors.erase(yq);
+    return false;
+  }
+  g.tensors[yq].quant.scale = {d.s};
+  g.tensors[yq].quant.zero_point = {d.z};
+  Node dq = g.nodes[static_cast<size_t>(d.node)];
+  dq.name = g.unique_name(v.name + "_dq");
+  dq.inputs[0] = yq;
+  dq.outputs = {y};
+  g.nodes[i] = nv;
+  g.nodes.insert(g.nodes.begin() + static_cast<long>(i) + 1, dq);
+  *st = infer_node(g, g.nodes[i + 1]);
+  return true;
+}
+
+// V -> Q  =>  Q -> V (on the integers), when V's output feeds only the Q.
+bool hoist_q(Graph& g, size_t i, Status* st) {
+  float s;
+  int32_t z;
+  if (!is_q(g, g.nodes[i], &s, &z)) return false;
+  const int p = g.producer(g.nodes[i].inputs[0]);
+  if (p < 0) return false;
+  const Node& v = g.nodes[static_cast<size_t>(p)];
+  if (!is_view_op(v) || v.op == "MaxPool" || v.outputs.size() != 1 || sole_consumer(g, v.outputs[0]) != static_cast<int>(i))
+    return false;
+  if (g.tensor(v.inputs[0]).dtype != DType::kFloat32) return false;
+  Node q = g.nodes[i];
+  Node nv = v;
+  const std::string xq = g.unique_name(v.inputs[0] + "_q");
+  g.tensors[xq].name = xq;
+  q.inputs[0] = v.inputs[0];
+  q.outputs = {xq};
+  nv.inputs[0] = xq;
+  nv.outputs = {g.nodes[i].outputs[0]};
+  g.tensors.erase(v.outputs[0]);
+  g.nodes.erase(g.nodes.begin() + static_cast<long>(i));
+  g.nodes[static_cast<size_t>(p)] = q;
+  g.nodes.insert(g.nodes.begin() + p + 1, nv);
+  *st = infer_node(g, g.nodes[static_cast<size_t>(p)]);
+  if (*st) *st = infer_node(g, g.nodes[static_cast<size_t>(p) + 1]);
+  return true;
+}
+
+// DQ -> Q with the same type, scale and zero point: the Q's readers read the integers directly.
+bool drop_dq_q(Graph& g, size_t i) {
+  float s;
+  int32_t z;
+  DqInfo d;
+  const Node& q = g.nodes[i];
+  if (!is_q(g, q, &s, &z) || !dq_of(g, q.inputs[0], &d)) return false;
+  if (s != d.s || z != d.z || g.tensor(q.outputs[0]).dtype != d.t || g.is_graph_output(q.outputs[0])) return false;
+  const std::string y = q.outputs[0];
+  g.nodes.erase(g.nodes.begin() + static_cast<long>(i));
+  replace_uses(g, y, d.x);
+  g.tensors.erase(y);
+  return true;
+}
+
+// The integer op replacing `f` .. Q (node i). Fills the new node's op, domain and inputs, or
+// returns false when the float op does not have a quantized form here.
+bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q, Node* n) {
+  const std::string& op = f.op;
+  if (!f.domain.empty()) return false;
+  DqInfo a;
+  if (f.inputs.empty() || !dq_of(g, f.inputs[0], &a)) return false;
+  const std::string ys = q.inputs[1], yz = q.inputs.size() > 2 ? q.inputs[2] : "";
+  if (yz.empty()) return false;  // the output type comes from the zero point
+  n->name = f.name;
+  n->attrs = f.attrs;
+  if (op == "Conv") {
+    const Tensor& W = g.tensor(f.inputs[1]);
+    if (W.shape.empty()) return false;
+    QWeights w;
+    if (!quantized_weights(pd, f.inputs[1], 0, W.shape[0], &w)) return false;
+    std::string b;
+    if (f.inputs.size() > 2 && !f.inputs[2].empty() && !quantized_bias(pd, f.inputs[2], a.s, w.s, &b)) return false;
+    n->op = "QLinearConv";
+    n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, ys, yz};
+    if (!b.empty()) n->inputs.push_back(b);
+    return !a.zp.empty();
+  }
+  if (op == "Gemm") {
+    if (f.attr_int("transA", 0) != 0 || f.attr_float("alpha", 1.0f) != 1.0f) return false;
+    const bool tb = f.attr_int("transB", 0) != 0;
+    const Tensor& W = g.tensor(f.inputs[1]);
+    if (W.shape.size() != 2) return false;
+    const int64_t N = tb ? W.shape[0] : W.shape[1];
+    QWeights w;
+    if (!quantized_weights(pd, f.inputs[1], tb ? 0 : 1, N, &w)) return false;
+    std::string b;
+    if (f.inputs.size() > 2 && !f.inputs[2].empty()) {
+      if (f.attr_float("beta", 1.0f) != 1.0f || !quantized_bias(pd, f.inputs[2], a.s, w.s, &b)) return false;
+    }
+    n->op = "QGemm";
+    n->domain = kMsDomain;
+    n->attrs.clear();
+    n->set_int("transB", tb ? 1 : 0);
+    n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, b, ys, yz};
+    return !a.zp.empty();
+  }
+  if (op == "MatMul") {
+    n->op = "QLinearMatMul";
+    DqInfo bdq;
+    const Tensor& B = g.tensor(f.inputs[1]);
+    if (dq_of(g, f.inputs[1], &bdq)) {
+      n->inputs = {a.x, a.scale, a.zp, bdq.x, bdq.scale, bdq.zp, ys, yz};
+      return !a.zp.empty() && !bdq.zp.empty();
+    }
+    if (B.shape.size() != 2) return false;
+    QWeights w;
+    if (!quantized_weights(pd, f.inputs[1], 1, B.shape[1], &w)) return false;
+    n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, ys, yz};
+    return !a.zp.empty();
+  }
+  if (op == "Add" || op == "Mul") {
+    DqInfo b;
+    if (f.inputs.size() != 2 || !dq_of(g, f.inputs[1], &b) || a.t != b.t) return false;
+    if (g.tensor(q.outputs[0]).dtype != a.t) return false;
+    n->op = op == "Add" ? "QLinearAdd" : "QLinearMul";
+    n->domain = kMsDomain;
+    n->attrs.clear();
+    n->inputs = {a.x, a.scale, a.zp, b.x, b.scale, b.zp, ys, yz};
+    return true;
+  }
+  if (op == "AveragePool" || op == "GlobalAveragePool") {
+    if (g.tensor(q.outputs[0]).dtype != a.t || f.has_attr("dilations")) return false;
+    n->op = op == "AveragePool" ? "QLinearAveragePool" : "QLinearGlobalAveragePool";
+    n->domain = kMsDomain;
+    n->inputs = {a.x, a.scale, a.zp, ys, yz};
+    return true;
+  }
+  return false;
+}
+
+// f [-> Relu|Clip] -> Q (node i)  =>  one integer op in Q's place.
+bool lower(Graph& g, size_t i, Status* st) {
+  float s;
+  int32_t z;
+  const Node q = g.nodes[i];
+  if (!is_q(g, q, &s, &z)) return false;
+  int p = g.producer(q.inputs[0]);
+  if (p < 0 || sole_consumer(g, q.inputs[0]) != static_cast<int>(i)) return false;
+  int act = -1;
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (clamp_of(g, g.nodes[static_cast<size_t>(p)], &lo, &hi)) {
+    act = p;
+    p = g.producer(g.nodes[static_cast<size_t>(p)].inputs[0]);
+    if (p < 0 || sole_consumer(g, g.nodes[static_cast<size_t>(act)].inputs[0]) != act) return false;
+  }
+  const Node f = g.nodes[static_cast<size_t>(p)];
+  if (f.outputs.size() != 1 || f.has_attr("kiln_act")) return false;
+  Node n;
+  Pending pd{g, {}};
+  if (!build_integer_op(g, pd, f, q, &n)) return false;
+  for (Tensor& t : pd.tensors) g.tensors[t.name] = std::move(t);
+  if (act >= 0) {
+    n.set_string("kiln_act", "Clip");
+    n.set_float("kiln_act_lo", lo);
+    n.set_float("kiln_act_hi", hi);
+  }
+  n.outputs = {q.outputs[0]};
+  g.nodes[i] = n;
+  std::vector<size_t> dead = {static_cast<size_t>(p)};
+  if (act >= 0) dead.push_back(static_cast<size_t>(act));
+  for (size_t k : dead) {
+    for (const auto& o : g.nodes[k].outputs) g.tensors.erase(o);
+  }
+  std::sort(dead.rbegin(), dead.rend());
+  for (size_t k : dead) g.nodes.erase(g.nodes.begin() + static_cast<long>(k));
+  const size_t at = i - dead.size();
+  *st = infer_node(g, g.nodes[at]);
+  return true;
+}
+
+// Ops whose output clamp follows kiln_act (compiler/ops/quant_util.h quant_output_range).
+bool clamps_output(const Node& n) {
+  static const char* const kOps[] = {"QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul",
+                                     "QLinearAveragePool", "QLinearGlobalAveragePool"};
+  for (const char* op : kOps)
+    if (n.op == op) return true;
+  return false;
+}
+
+// DQ -> Relu|Clip -> Q with one scale and zero point on both sides: the clamp of the integers.
+// Folded into the producing integer op when it is the DQ's only reader, else an integer Clip.
+bool lower_clamp(Graph& g, size_t i, Status* st) {
+  float s, lo, hi;
+  int32_t z;
+  DqInfo d;
+  const Node q = g.nodes[i];
+  if (!is_q(g, q, &s, &z) || g.is_graph_output(q.outputs[0])) return false;
+  const int c = g.producer(q.inputs[0]);
+  if (c < 0 || sole_consumer(g, q.inputs[0]) != static_cast<int>(i)) return false;
+  const Node act = g.nodes[static_cast<size_t>(c)];
+  if (!clamp_of(g, act, &lo, &hi) || !dq_of(g, act.inputs[0], &d)) return false;
+  if (d.s != s || d.z != z || d.t != g.tensor(q.outputs[0]).dtype) return false;
+  const int p = g.producer(d.x);
+  float ps;
+  int32_t pz;
+  if (p >= 0 && clamps_output(g.nodes[static_cast<size_t>(p)]) && sole_consumer(g, d.x) == d.node &&
+      sole_consumer(g, act.inputs[0]) == c) {
+    Node& prod = g.nodes[static_cast<size_t>(p)];
+    const size_t ys = prod.op == "QLinearAveragePool" || prod.op == "QLinearGlobalAveragePool" ? 3
+                      : prod.op == "QGemm"                                                    ? 7
+                                                                                              : 6;
+    Node as_q = q;  // read the producer's output parameters like a Q's
+    as_q.inputs = {"", prod.inputs[ys], ys + 1 < prod.inputs.size() ? prod.inputs[ys + 1] : ""};
+    if (read_scalar_params(g, as_q, &ps, &pz) && ps == s && pz == z) {
+      if (prod.has_attr("kiln_act")) {
+        lo = std::max(lo, prod.attr_float("kiln_act_lo", lo));
+        hi = std::min(hi, prod.attr_float("kiln_act_hi", hi));
+      }
+      prod.set_string("kiln_act", "Clip");
+      prod.set_float("kiln_act_lo", lo);
+      prod.set_float("kiln_act_hi", hi);
+      const std::string y = q.outputs[0];
+      g.nodes.erase(g.nodes.begin() + static_cast<long>(i));
+      replace_uses(g, y, d.x);
+      g.tensors.erase(y);
+      return true;
+    }
+  }
+  if (g.opset < 11) return false;  // Clip takes integer bounds from opset 11 on
+  Node fake;  // the clamp's integer bounds, as quant_output_range computes them
+  fake.set_string("kiln_act", "Clip");
+  fake.set_float("kiln_act_lo", lo);
+  fake.set_float("kiln_act_hi", hi);
+  int32_t qlo, qhi;
+  quant_output_range(fake, d.t, s, z, &qlo, &qhi);
+  Pending pd{g, {}};
+  Node clip;
+  clip.name = act.name;
+  clip.op = "Clip";
+  clip.inputs = {d.x, pd.ints(act.name + "_lo", d.t, {}, {qlo}), pd.ints(act.name + "_hi", d.t, {}, {qhi})};
+  clip.outputs = {q.outputs[0]};
+  for (Tensor& t : pd.tensors) g.tensors[t.name] = std::move(t);
+  g.nodes[i] = clip;
+  *st = infer_node(g, g.nodes[i]);
+  return true;
+}
+
+}  // namespace
+
+PassResult run_fold_qdq(Graph& g, const PassContext&) {
+  PassResult r;
+  for (bool again = true; again;) {
+    again = false;
+    for (size_t i = 0; i < g.nodes.size() && !again; ++i) {
+      Status st;
+      const char* stat = nullptr;
+      if (sink_dq(g, i, &st)) stat = "dq-sunk";
+      else if (drop_dq_q(g, i)) stat = "dq-q-dropped";
+      else if (hoist_q(g, i, &st)) stat = "q-hoisted";
+      else if (lower(g, i, &st)) stat = "ops-lowered";
+      else if (lower_clamp(g, i, &st)) stat = "clamps-lowered";
+      if (!stat) continue;
+      if (!st) {
+        r.status = st;
+        return r;
+      }
+      ++r.stats[stat];
+      r.changed = again = true;
+    }
+  }
+  return r;
+}
+
+}  // namespace kiln

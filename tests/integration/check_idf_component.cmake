@@ -1,0 +1,23 @@
+# cmake -DCOMPONENT=<dir> -DNAME=<model> -P check_idf_component.cmake
+# Evaluates a kiln ESP-IDF component's CMakeLists.txt with idf_component_register() stubbed as
+# ESP-IDF parses it: SRCS and INCLUDE_DIRS must exist, the header must be on the include path.
+function(idf_component_register)
+  cmake_parse_arguments(arg "" "" "SRCS;SRC_DIRS;INCLUDE_DIRS;PRIV_INCLUDE_DIRS;REQUIRES;PRIV_REQUIRES" ${ARGN})
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "idf_component_register: unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_SRCS OR NOT arg_INCLUDE_DIRS)
+    message(FATAL_ERROR "idf_component_register without SRCS or INCLUDE_DIRS")
+  endif()
+  foreach(f IN LISTS arg_SRCS arg_INCLUDE_DIRS)
+    if(NOT EXISTS "${COMPONENT}/${f}")
+      message(FATAL_ERROR "${f} does not exist in the component")
+    endif()
+  endforeach()
+  if(NOT EXISTS "${COMPONENT}/${arg_INCLUDE_DIRS}/${NAME}.h")
+    message(FATAL_ERROR "${NAME}.h is not in INCLUDE_DIRS")
+  endif()
+  message(STATUS "esp-idf component: sources ${arg_SRCS}, include ${arg_INCLUDE_DIRS}")
+endfunction()
+set(CMAKE_CURRENT_SOURCE_DIR "${COMPONENT}")
+include("${COMPONENT}/CMakeLists.txt")

@@ -1,0 +1,181 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "codegen/module.h"
+#include "compiler/ops/infer.h"
+#include "compiler/ops/op.h"
+#include "tests/test_util.h"
+
+using namespace kiln;
+
+namespace {
+
+// A graph of one node `op` over `ins` (already added), output "y" (and more `outs`).
+Node& single(Graph& g, const std::string& op, std::vector<std::string> ins, std::vector<std::string> outs = {"y"},
+             int opset = 17) {
+  g.opset = opset;
+  g.outputs = {outs[0]};
+  return test::add_node(g, op, std::move(ins), std::move(outs), "n");
+}
+
+Tensor& input(Graph& g, const std::string& name, Shape s, const std::vector<float>& v = {}) {
+  Tensor& t = test::add_input(g, name, std::move(s));
+  t.alloc();
+  for (int64_t i = 0; i < t.numel(); ++i)
+    t.as_mut<float>()[i] = v.empty() ? static_cast<float>(i) : v[static_cast<size_t>(i)];
+  return t;
+}
+
+std::vector<float> eval(Graph& g, const std::string& out = "y") {
+  REQUIRE(infer_node(g, g.nodes[0]).is_ok());
+  REQUIRE(eval_node(g, g.nodes[0]).is_ok());
+  return test::values(g.tensor(out));
+}
+
+// The node's emitted code, with every tensor placed at arena offset 0.
+std::string emit(Graph& g) {
+  REQUIRE(infer_node(g, g.nodes[0]).is_ok());
+  for (auto& kv : g.tensors) kv.second.arena_offset = 0;
+  CodegenState cg(g, all_targets().front());
+  Emitter w;
+  OpCtx ctx(g, g.nodes[0], g.opset);
+  ctx.set_codegen(&cg, &w, &all_targets().front());
+  REQUIRE(find_op(g.nodes[0].op)->emit(ctx).is_ok());
+  return w.text();
+}
+
+}  // namespace
+
+TEST_CASE("Gemm's reference applies a fused clamp as Conv's does", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {1, 2}, {1.0f, 2.0f});
+  test::add_const(g, "b", {2, 3}, {1, -1, 3, 1, -1, 3});
+  Node& n = single(g, "Gemm", {"a", "b"});
+  n.set_string("kiln_act", "Clip");
+  n.set_float("kiln_act_lo", 0.0f);
+  n.set_float("kiln_act_hi", 6.0f);
+  CHECK(eval(g) == std::vector<float>{3.0f, 0.0f, 6.0f});  // 3, -3, 9 clamped
+}
+
+TEST_CASE("Gemm with constant [K, N] weights emits the dot-product kernel on a repacked copy only", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {2, 3});
+  test::add_const(g, "b", {3, 4}, {});
+  test::add_const(g, "c", {4}, {});
+  single(g, "Gemm", {"a", "b", "c"});
+  std::string code = emit(g);
+  CHECK(code.find("kiln::gemm_nt<2, 4, 3, 3, 1, 0, 1>") != std::string::npos);
+  CHECK(code.find("w_b_t") != std::string::npos);
+  CHECK(code.find("w_b,") == std::string::npos);
+}
+
+TEST_CASE("MatMul promotes 1-D operands and broadcasts the batch dims", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {2, 1, 3, 5});
+  input(g, "b", {5});
+  input(g, "c", {4, 5, 6});
+  test::add_node(g, "MatMul", {"a", "b"}, {"ab"}, "ab");
+  test::add_node(g, "MatMul", {"a", "c"}, {"ac"}, "ac");
+  g.opset = 13;
+  REQUIRE(infer_graph(g, false).is_ok());
+  CHECK(g.tensor("ab").shape == Shape{2, 1, 3});
+  CHECK(g.tensor("ac").shape == Shape{2, 4, 3, 6});
+}
+
+TEST_CASE("MatMul by one shared matrix runs as a single product over all rows", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {2, 3, 4});
+  input(g, "b", {4, 5});
+  single(g, "MatMul", {"a", "b"});
+  CHECK(emit(g).find("kiln::matmul_batched<1, 1, 0, 0, 0, 0, 6, 5, 4, false>") != std::string::npos);
+}
+
+TEST_CASE("MaxPool with ceil_mode drops a window that would start in the right padding", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 1, 4, 4});
+  Node& n = single(g, "MaxPool", {"x"});
+  n.set_ints("kernel_shape", {2, 2});
+  n.set_ints("strides", {2, 2});
+  n.set_ints("pads", {0, 0, 1, 1});
+  n.set_int("ceil_mode", 1);
+  REQUIRE(infer_node(g, g.nodes[0]).is_ok());
+  CHECK(g.tensor("y").shape == Shape{1, 1, 2, 2});  // a third window would start at index 4
+}
+
+TEST_CASE("AveragePool counts padding only with count_include_pad", "[ops][nn]") {
+  for (int include : {0, 1}) {
+    Graph g;
+    input(g, "x", {1, 1, 2, 2}, {1, 2, 3, 4});
+    Node& n = single(g, "AveragePool", {"x"});
+    n.set_ints("kernel_shape", {2, 2});
+    n.set_ints("pads", {1, 1, 0, 0});
+    n.set_int("count_include_pad", include);
+    std::vector<float> y = eval(g);
+    REQUIRE(y.size() == 4);
+    CHECK(y[0] == Approx(include ? 0.25f : 1.0f));  // the top-left window holds x[0, 0] only
+    CHECK(y[3] == Approx(2.5f));
+  }
+}
+
+TEST_CASE("BatchNormalization refuses training mode", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 2, 2});
+  for (const char* p : {"s", "b", "m", "v"}) test::add_const(g, p, {2}, {1, 1});
+  Node& n = single(g, "BatchNormalization", {"x", "s", "b", "m", "v"});
+  n.set_int("training_mode", 1);
+  Status st = infer_node(g, g.nodes[0]);
+  CHECK(st.code() == ErrorCode::kUnsupportedAttr);
+}
+
+TEST_CASE("ConvTranspose with an output_shape beyond the full result extends it with the bias", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 1, 2}, {1, 2});
+  test::add_const(g, "w", {1, 1, 2}, {1, 10});
+  test::add_const(g, "b", {1}, {0.5f});
+  Node& n = single(g, "ConvTranspose", {"x", "w", "b"});
+  n.set_ints("output_shape", {4});
+  // Full result [1, 12, 20]; one more output at the end holds the bias alone.
+  CHECK(eval(g) == std::vector<float>{1.5f, 12.5f, 20.5f, 0.5f});
+}
+
+TEST_CASE("Einsum's implicit output lists the labels used once, alphabetically", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {3, 2});
+  input(g, "b", {2, 4});
+  Node& n = single(g, "Einsum", {"a", "b"});
+  n.set_string("equation", "ba,ac");
+  REQUIRE(infer_node(g, g.nodes[0]).is_ok());
+  CHECK(g.tensor("y").shape == Shape{3, 4});
+}
+
+TEST_CASE("Einsum of three operands is refused as unsupported", "[ops][nn]") {
+  Graph g;
+  input(g, "a", {2});
+  input(g, "b", {2});
+  input(g, "c", {2});
+  Node& n = single(g, "Einsum", {"a", "b", "c"});
+  n.set_string("equation", "i,i,i->");
+  CHECK(infer_node(g, g.nodes[0]).code() == ErrorCode::kUnsupportedAttr);
+}
+
+TEST_CASE("LayerNormalization writes Mean and InvStdDev per normalised row", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {2, 2}, {1, 3, 10, 10});
+  test::add_const(g, "s", {2}, {1, 1});
+  Node& n = single(g, "LayerNormalization", {"x", "s"}, {"y", "mean", "inv_std"});
+  n.set_float("epsilon", 1.0f);
+  std::vector<float> y = eval(g);
+  CHECK(g.tensor("mean").shape == Shape{2, 1});
+  CHECK(test::values(g.tensor("mean")) == std::vector<float>{2.0f, 10.0f});
+  CHECK(test::values(g.tensor("inv_std"))[0] == Approx(1.0 / std::sqrt(2.0)));
+  CHECK(y[0] == Approx(-1.0 / std::sqrt(2.0)));
+}
+
+TEST_CASE("Conv with a 1x1 kernel emits a matrix product", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 3, 4, 4});
+  test::add_const(g, "w", {8, 3, 1, 1}, {});
+  single(g, "Conv", {"x", "w"});
+  CHECK(emit(g).find("kiln::gemm_nn<8, 16, 3, 3, 1, 1, 0>") != std::string::npos);
+}
