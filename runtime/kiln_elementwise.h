@@ -156,18 +156,32 @@ inline T pow_by(T a, E b, IntKind) {  // integer exponent, integer base
     if (is_neg(a) && a == static_cast<T>(-1)) return b % 2 != 0 ? a : T(1);
     return T(0);
   }
-  T r = T(1), base = a;
-  for (E e = b; e != E(0);) {
-    if (e % 2 != 0) r = static_cast<T>(r * base);
-    e = static_cast<E>(e / 2);
-    if (e != E(0)) base = static_cast<T>(base * base);  // no squaring past the last bit
+  // In uint64, where overflow wraps (int promotion would make it undefined even for uint16).
+  uint64_t r = 1, base = static_cast<uint64_t>(a);
+  for (E e = b; e != E(0); e = static_cast<E>(e / 2)) {
+    if (e % 2 != 0) r *= base;
+    base *= base;
   }
-  return r;
+  return static_cast<T>(r);
 }
 template <typename T, typename E>
 inline T pow_of(T a, E b, FloatKind) { return k_pow(a, static_cast<T>(b)); }
 template <typename T, typename E>
 inline T pow_of(T a, E b, IntKind) { return pow_by(a, b, typename KindOf<E>::type()); }
+
+// The type integer arithmetic is done in: unsigned and at least as wide as int, so that results
+// wrap around (two's complement) instead of overflowing a signed int, which is undefined. Floats
+// compute in their own type.
+template <typename T> struct Wrap { typedef T type; };
+template <> struct Wrap<int8_t> { typedef uint32_t type; };
+template <> struct Wrap<uint8_t> { typedef uint32_t type; };
+template <> struct Wrap<int16_t> { typedef uint32_t type; };
+template <> struct Wrap<uint16_t> { typedef uint32_t type; };
+template <> struct Wrap<int32_t> { typedef uint32_t type; };
+template <> struct Wrap<uint32_t> { typedef uint32_t type; };
+template <> struct Wrap<int64_t> { typedef uint64_t type; };
+template <> struct Wrap<uint64_t> { typedef uint64_t type; };
+template <typename T> inline typename Wrap<T>::type wrap(T v) { return static_cast<typename Wrap<T>::type>(v); }
 
 // --- functors (one per ONNX op; op files name them in their emitters) ---
 struct OpFirst {  // broadcast copy of the first operand
@@ -177,13 +191,13 @@ struct OpRelu {
   template <typename T> T operator()(T v) const { return v < T(0) ? T(0) : v; }
 };
 struct OpAdd {
-  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a + b); }
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(wrap(a) + wrap(b)); }
 };
 struct OpSub {
-  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a - b); }
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(wrap(a) - wrap(b)); }
 };
 struct OpMul {
-  template <typename T> T operator()(T a, T b) const { return static_cast<T>(a * b); }
+  template <typename T> T operator()(T a, T b) const { return static_cast<T>(wrap(a) * wrap(b)); }
 };
 struct OpDiv {  // integers truncate toward zero
   template <typename T> T operator()(T a, T b) const { return static_cast<T>(a / b); }
@@ -224,7 +238,7 @@ struct OpShiftRight {
   }
 };
 struct OpPRelu {
-  template <typename T> T operator()(T x, T slope) const { return is_neg(x) ? static_cast<T>(x * slope) : x; }
+  template <typename T> T operator()(T x, T slope) const { return is_neg(x) ? static_cast<T>(wrap(x) * wrap(slope)) : x; }
 };
 
 // Unary math.

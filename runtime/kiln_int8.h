@@ -178,83 +178,143 @@ inline void dequantize(const XT* x, const float* scale, const ZT* zp, float* y) 
 // B[m] - x_zp * wsum[m] with wsum[m] the sum of channel m's weights, so a window that lies fully
 // inside the input accumulates plain x * w products. A window clipped by padding adds back
 // x_zp times the weights it skipped (padding holds x_zp, the real value zero).
+//
+// Interior windows are computed in blocks that share loads: two output channels by two pixels
+// (or two pixels of one channel for depthwise convolutions); the rest one output at a time.
+template <int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int CG, typename XT,
+          typename WT>
+inline int32_t qconv_window(const XT* xg, const WT* wm, int32_t bias, int32_t wsum, int32_t x_zp, int oh, int ow) {
+  const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
+  int kh0 = 0, kh1 = KH, kw0 = 0, kw1 = KW;
+  while (kh0 < KH && ih0 + kh0 * DH < 0) ++kh0;
+  while (kh1 > kh0 && ih0 + (kh1 - 1) * DH >= H) --kh1;
+  while (kw0 < KW && iw0 + kw0 * DW < 0) ++kw0;
+  while (kw1 > kw0 && iw0 + (kw1 - 1) * DW >= W) --kw1;
+  int32_t acc = bias, ws = 0;
+  for (int c = 0; c < CG; ++c) {
+    const XT* xc = xg + c * H * W + ih0 * W + iw0;
+    const WT* wc = wm + c * KH * KW;
+    for (int kh = kh0; kh < kh1; ++kh)
+      for (int kw = kw0; kw < kw1; ++kw) {
+        const int32_t wv = wc[kh * KW + kw];
+        acc += static_cast<int32_t>(xc[kh * DH * W + kw * DW]) * wv;
+        ws += wv;
+      }
+  }
+  return acc + x_zp * (wsum - ws);
+}
+
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, int G, typename XT, typename WT, typename YT, typename Out>
 inline void qconv2d(const XT* x, const WT* w, const int32_t* bias, const int32_t* wsum, int32_t x_zp, YT* y,
                     Out out) {
   constexpr int CG = C / G;
   constexpr int MG = M / G;
-  for (int m = 0; m < M; ++m) {
+  constexpr int K = CG * KH * KW;
+  // Output rows and columns whose windows lie inside the input: [oh0, oh1) x [ow0, ow1).
+  constexpr int oh0 = (PT + SH - 1) / SH, ow0 = (PL + SW - 1) / SW;
+  constexpr int nh = H + PT - (KH - 1) * DH - 1, nw = W + PL - (KW - 1) * DW - 1;
+  constexpr int oh1r = nh < 0 ? 0 : nh / SH + 1, ow1r = nw < 0 ? 0 : nw / SW + 1;
+  constexpr int oh1 = oh1r < OH ? oh1r : OH, ow1 = ow1r < OW ? ow1r : OW;
+  for (int m = 0; m < M;) {
     const int g = m / MG;
-    const WT* wm = w + m * CG * KH * KW;
     const XT* xg = x + g * CG * H * W;
-    YT* ym = y + m * OH * OW;
+    const bool pair = MG > 1 && m + 1 < (g + 1) * MG;  // two channels of one group
+    const WT* w0 = w + m * K;
+    const WT* w1 = w0 + (pair ? K : 0);
     for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      int kh0 = 0, kh1 = KH;
-      while (kh0 < KH && ih0 + kh0 * DH < 0) ++kh0;
-      while (kh1 > kh0 && ih0 + (kh1 - 1) * DH >= H) --kh1;
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        int kw0 = 0, kw1 = KW;
-        while (kw0 < KW && iw0 + kw0 * DW < 0) ++kw0;
-        while (kw1 > kw0 && iw0 + (kw1 - 1) * DW >= W) --kw1;
-        int32_t acc = bias[m];
-        if (kh0 == 0 && kh1 == KH && kw0 == 0 && kw1 == KW) {
-          for (int c = 0; c < CG; ++c) {
-            const XT* xc = xg + c * H * W + ih0 * W + iw0;
-            const WT* wc = wm + c * KH * KW;
-            for (int kh = 0; kh < KH; ++kh)
-              for (int kw = 0; kw < KW; ++kw)
-                acc += static_cast<int32_t>(xc[kh * DH * W + kw * DW]) * static_cast<int32_t>(wc[kh * KW + kw]);
-          }
-        } else {
-          int32_t ws = 0;
-          for (int c = 0; c < CG; ++c) {
-            const XT* xc = xg + c * H * W + ih0 * W + iw0;
-            const WT* wc = wm + c * KH * KW;
-            for (int kh = kh0; kh < kh1; ++kh)
-              for (int kw = kw0; kw < kw1; ++kw) {
-                const int32_t wv = wc[kh * KW + kw];
-                acc += static_cast<int32_t>(xc[kh * DH * W + kw * DW]) * wv;
-                ws += wv;
-              }
-          }
-          acc += x_zp * (wsum[m] - ws);
+      const bool row_in = oh >= oh0 && oh < oh1;
+      for (int ow = 0; ow < OW;) {
+        if (!row_in || ow < ow0 || ow >= ow1) {
+          y[m * OH * OW + oh * OW + ow] =
+              out(qconv_window<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CG>(xg, w0, bias[m], wsum[m], x_zp, oh, ow), m);
+          if (pair)
+            y[(m + 1) * OH * OW + oh * OW + ow] = out(
+                qconv_window<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CG>(xg, w1, bias[m + 1], wsum[m + 1], x_zp, oh, ow),
+                m + 1);
+          ++ow;
+          continue;
         }
-        ym[oh * OW + ow] = out(acc, m);
+        const bool two = ow + 1 < ow1;  // two pixels
+        const int step = two ? SW : 0;  // a lone pixel reads itself twice, never past the input
+        const XT* xp = xg + (oh * SH - PT) * W + (ow * SW - PL);
+        int32_t a00 = bias[m], a01 = two ? a00 : 0, a10 = pair ? bias[m + 1] : 0, a11 = pair && two ? a10 : 0;
+        for (int c = 0; c < CG; ++c) {
+          const XT* xc = xp + c * H * W;
+          const WT* wc0 = w0 + c * KH * KW;
+          const WT* wc1 = w1 + c * KH * KW;
+          for (int kh = 0; kh < KH; ++kh) {
+            const XT* xr = xc + kh * DH * W;
+            for (int kw = 0; kw < KW; ++kw) {
+              const int32_t x0 = xr[kw * DW], x1 = xr[kw * DW + step];
+              const int32_t v0 = wc0[kh * KW + kw], v1 = wc1[kh * KW + kw];
+              a00 += x0 * v0;
+              a01 += x1 * v0;
+              a10 += x0 * v1;
+              a11 += x1 * v1;
+            }
+          }
+        }
+        YT* y0 = y + m * OH * OW + oh * OW + ow;
+        y0[0] = out(a00, m);
+        if (two) y0[1] = out(a01, m);
+        if (pair) {
+          y0[OH * OW] = out(a10, m + 1);
+          if (two) y0[OH * OW + 1] = out(a11, m + 1);
+        }
+        ow += two ? 2 : 1;
       }
     }
+    m += pair ? 2 : 1;
   }
 }
 
-// 1x1, stride 1, unpadded, ungrouped convolution: Y[M, P] = W[M, C] . X[C, P]. Four pixels at a
-// time share each weight load.
+// 1x1, stride 1, unpadded, ungrouped convolution: Y[M, P] = W[M, C] . X[C, P]. Blocks of two
+// output channels by four pixels share their loads.
 template <int C, int P, int M, typename XT, typename WT, typename YT, typename Out>
 inline void qconv_pointwise(const XT* x, const WT* w, const int32_t* bias, YT* y, Out out) {
-  for (int m = 0; m < M; ++m) {
-    const WT* wm = w + m * C;
-    YT* ym = y + m * P;
+  for (int m = 0; m < M; m += 2) {
+    const bool pair = m + 1 < M;
+    const WT* w0 = w + m * C;
+    const WT* w1 = pair ? w0 + C : w0;
     int p = 0;
     for (; p + 4 <= P; p += 4) {
       int32_t a0 = bias[m], a1 = a0, a2 = a0, a3 = a0;
+      int32_t b0 = bias[pair ? m + 1 : m], b1 = b0, b2 = b0, b3 = b0;
       const XT* xp = x + p;
       for (int c = 0; c < C; ++c, xp += P) {
-        const int32_t wv = wm[c];
-        a0 += static_cast<int32_t>(xp[0]) * wv;
-        a1 += static_cast<int32_t>(xp[1]) * wv;
-        a2 += static_cast<int32_t>(xp[2]) * wv;
-        a3 += static_cast<int32_t>(xp[3]) * wv;
+        const int32_t v0 = w0[c], v1 = w1[c];
+        const int32_t x0 = xp[0], x1 = xp[1], x2 = xp[2], x3 = xp[3];
+        a0 += x0 * v0;
+        a1 += x1 * v0;
+        a2 += x2 * v0;
+        a3 += x3 * v0;
+        b0 += x0 * v1;
+        b1 += x1 * v1;
+        b2 += x2 * v1;
+        b3 += x3 * v1;
       }
-      ym[p] = out(a0, m);
-      ym[p + 1] = out(a1, m);
-      ym[p + 2] = out(a2, m);
-      ym[p + 3] = out(a3, m);
+      YT* ym = y + m * P + p;
+      ym[0] = out(a0, m);
+      ym[1] = out(a1, m);
+      ym[2] = out(a2, m);
+      ym[3] = out(a3, m);
+      if (pair) {
+        ym[P] = out(b0, m + 1);
+        ym[P + 1] = out(b1, m + 1);
+        ym[P + 2] = out(b2, m + 1);
+        ym[P + 3] = out(b3, m + 1);
+      }
     }
     for (; p < P; ++p) {
-      int32_t acc = bias[m];
-      for (int c = 0; c < C; ++c) acc += static_cast<int32_t>(x[c * P + p]) * static_cast<int32_t>(wm[c]);
-      ym[p] = out(acc, m);
+      int32_t a = bias[m], b = bias[pair ? m + 1 : m];
+      for (int c = 0; c < C; ++c) {
+        const int32_t xv = x[c * P + p];
+        a += xv * static_cast<int32_t>(w0[c]);
+        b += xv * static_cast<int32_t>(w1[c]);
+      }
+      y[m * P + p] = out(a, m);
+      if (pair) y[(m + 1) * P + p] = out(b, m + 1);
     }
   }
 }
@@ -300,11 +360,18 @@ template <int M, int N, int K, typename XT, typename WT, typename YT, typename O
 inline void qfully_connected(const XT* x, const WT* w, const int32_t* bias, YT* y, Out out) {
   for (int i = 0; i < M; ++i) {
     const XT* xi = x + i * K;
-    for (int n = 0; n < N; ++n) {
-      const WT* wn = w + n * K;
-      int32_t acc = bias[n];
-      for (int k = 0; k < K; ++k) acc += static_cast<int32_t>(xi[k]) * static_cast<int32_t>(wn[k]);
-      y[i * N + n] = out(acc, n);
+    for (int n = 0; n < N; n += 2) {
+      const bool pair = n + 1 < N;
+      const WT* w0 = w + n * K;
+      const WT* w1 = pair ? w0 + K : w0;
+      int32_t a = bias[n], b = bias[pair ? n + 1 : n];
+      for (int k = 0; k < K; ++k) {
+        const int32_t xv = xi[k];
+        a += xv * static_cast<int32_t>(w0[k]);
+        b += xv * static_cast<int32_t>(w1[k]);
+      }
+      y[i * N + n] = out(a, n);
+      if (pair) y[i * N + n + 1] = out(b, n + 1);
     }
   }
 }
@@ -335,25 +402,25 @@ inline void qmatmul_generic(const AT* a, const ZA* a_zp, const BT* b, const ZB* 
 
 // TFLite's quantized Add: both inputs are brought to a common scale with 20 bits of headroom,
 // summed, and requantized.
-template <typename YT>
+template <typename YT, int SA, int SB, int SY>
 struct QAdd {
-  int32_t za, ma, sa, zb, mb, sb, zy, my, sy, lo, hi;
+  int32_t za, ma, zb, mb, zy, my, lo, hi;
   template <typename A, typename B>
   YT operator()(A a, B b) const {
-    const int32_t xa = multiply_by_quantized_multiplier((static_cast<int32_t>(a) - za) * (1 << 20), ma, sa);
-    const int32_t xb = multiply_by_quantized_multiplier((static_cast<int32_t>(b) - zb) * (1 << 20), mb, sb);
-    return clamp_to<YT>(zy + multiply_by_quantized_multiplier(xa + xb, my, sy), lo, hi);
+    const int32_t xa = multiply_by_quantized_multiplier<SA>((static_cast<int32_t>(a) - za) * (1 << 20), ma);
+    const int32_t xb = multiply_by_quantized_multiplier<SB>((static_cast<int32_t>(b) - zb) * (1 << 20), mb);
+    return clamp_to<YT>(zy + multiply_by_quantized_multiplier<SY>(xa + xb, my), lo, hi);
   }
 };
 
 // TFLite's quantized Mul: (a - za) * (b - zb) requantized by sa * sb / sy.
-template <typename YT>
+template <typename YT, int S>
 struct QMul {
-  int32_t za, zb, zy, m, s, lo, hi;
+  int32_t za, zb, zy, m, lo, hi;
   template <typename A, typename B>
   YT operator()(A a, B b) const {
     const int32_t p = (static_cast<int32_t>(a) - za) * (static_cast<int32_t>(b) - zb);
-    return clamp_to<YT>(zy + multiply_by_quantized_multiplier(p, m, s), lo, hi);
+    return clamp_to<YT>(zy + multiply_by_quantized_multiplier<S>(p, m), lo, hi);
   }
 };
 
@@ -368,14 +435,13 @@ struct Lut256 {
 
 // --- pooling ---
 
-// Average pool of quantized values: y = zy + (sum(x - zx) over the window) * sx / (sy * count),
-// the division folded into the multiplier. Padding holds the real value zero. With VarCount the
-// count is the window's size inside the input (padding not counted) and mult/shift are tables
-// indexed by it; else entry 0 serves every window.
+// Average pool of quantized values: y = out(sum(x - zx) over the window, k) where the output
+// stage multiplies by x_scale / (y_scale * count). Padding holds the real value zero. With
+// VarCount the count differs between windows (padding not counted) and k is the window's cell
+// count inside the input, indexing per-count multipliers; else k = 0.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, bool VarCount,
-          typename XT, typename YT>
-inline void qavgpool2d(const XT* x, int32_t zx, const int32_t* mult, const int32_t* shift, int32_t zy, int32_t lo,
-                       int32_t hi, YT* y) {
+          typename XT, typename YT, typename Out>
+inline void qavgpool2d(const XT* x, int32_t zx, YT* y, Out out) {
   for (int c = 0; c < C; ++c) {
     const XT* xc = x + c * H * W;
     YT* yc = y + c * OH * OW;
@@ -388,23 +454,20 @@ inline void qavgpool2d(const XT* x, int32_t zx, const int32_t* mult, const int32
         int32_t acc = 0;
         for (int ih = h0; ih < h1; ++ih)
           for (int iw = w0; iw < w1; ++iw) acc += static_cast<int32_t>(xc[ih * W + iw]);
-        acc -= zx * (h1 - h0) * (w1 - w0);
-        const int k = VarCount ? (h1 - h0) * (w1 - w0) : 0;
-        yc[oh * OW + ow] = clamp_to<YT>(zy + multiply_by_quantized_multiplier(acc, mult[k], shift[k]), lo, hi);
+        const int n = (h1 - h0) * (w1 - w0);
+        yc[oh * OW + ow] = out(acc - zx * n, VarCount ? n : 0);
       }
     }
   }
 }
 
-// Global average pool over P positions per channel (NCHW).
-template <int C, int P, typename XT, typename YT>
-inline void qglobal_avgpool(const XT* x, int32_t zx, int32_t mult, int32_t shift, int32_t zy, int32_t lo, int32_t hi,
-                            YT* y) {
+// Global average pool over P positions per channel (NCHW); out multiplies by sx / (sy * P).
+template <int C, int P, typename XT, typename YT, typename Out>
+inline void qglobal_avgpool(const XT* x, int32_t zx, YT* y, Out out) {
   for (int c = 0; c < C; ++c) {
     int32_t acc = 0;
     for (int p = 0; p < P; ++p) acc += static_cast<int32_t>(x[c * P + p]);
-    acc -= zx * P;
-    y[c] = clamp_to<YT>(zy + multiply_by_quantized_multiplier(acc, mult, shift), lo, hi);
+    y[c] = out(acc - zx * P, 0);
   }
 }
 

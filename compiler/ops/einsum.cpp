@@ -31,10 +31,8 @@ Status parse_term(OpCtx& ctx, const std::string& term, int64_t rank, int64_t* el
   for (char c : term)
     if (std::isalpha(static_cast<unsigned char>(c))) ++letters;
     else if (c != '.') return ctx.invalid(fmt::format("bad character '{}' in equation", c));
-  if (dots != std::string::npos && term.find("...", dots + 3) != std::string::npos)
-    return ctx.invalid("more than one ellipsis in a term");
-  if (dots == std::string::npos && std::count(term.begin(), term.end(), '.'))
-    return ctx.invalid("a '.' outside an ellipsis");
+  if (std::count(term.begin(), term.end(), '.') != (dots == std::string::npos ? 0 : 3))
+    return ctx.invalid(fmt::format("term '{}' has a '.' outside its one ellipsis", term));
   int64_t e = 0;
   if (rank >= 0) {
     e = rank - static_cast<int64_t>(letters);

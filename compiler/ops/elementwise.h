@@ -62,6 +62,16 @@ std::string c_value(T v) {
   else return c_uint(v);
 }
 
+// a op b for integers in uint64, so that Add, Sub and Mul wrap around (two's complement) like the
+// generated code instead of overflowing a signed type; plain op(a, b) for floats.
+template <typename T, typename Op>
+T wrapping(T a, T b, Op op) {
+  if constexpr (std::is_integral<T>::value)
+    return static_cast<T>(op(static_cast<uint64_t>(a), static_cast<uint64_t>(b)));
+  else
+    return op(a, b);
+}
+
 // --- shape rules ---
 
 // Shape rule for ops whose outputs have their input's type and shape.

@@ -1,6 +1,8 @@
 // PRelu (opset 1..17): y = x < 0 ? slope * x : x, slope broadcast to x (unidirectionally). Before
 // opset 7 a 1-D slope with X's channel count applies per channel (dim 1), as PyTorch exported it.
 // Float, double and integers (no float16/bfloat16).
+#include <functional>
+
 #include "compiler/ops/elementwise.h"
 
 namespace kiln {
@@ -39,7 +41,7 @@ Status eval(OpCtx& ctx) {
       if constexpr (std::is_unsigned<T>::value)
         y[iy] = x[ix];
       else
-        y[iy] = x[ix] < 0 ? static_cast<T>(slope[is] * x[ix]) : x[ix];
+        y[iy] = x[ix] < 0 ? wrapping(slope[is], x[ix], std::multiplies<>()) : x[ix];
     });
   });
   return Status::ok();

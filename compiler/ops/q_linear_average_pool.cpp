@@ -99,21 +99,29 @@ Status emit(OpCtx& ctx) {
   for (int64_t oh = 0; oh < k.OH; ++oh)
     for (int64_t ow = 0; ow < k.OW; ++ow) var |= divisor(p, oh, ow) != d0;
   if (var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
-  std::vector<int32_t> mult, shift;
-  for (int64_t c = 0; c <= (var ? k.KH * k.KW : 0); ++c) {
-    QuantMultiplier q = multiplier(p, var ? std::max<int64_t>(c, 1) : d0);
-    mult.push_back(q.mult);
-    shift.push_back(q.shift);
-  }
   int32_t lo, hi;
   quant_output_range(ctx.node(), ctx.out(0).dtype, p.y.s(0), p.y.z(0), &lo, &hi);
   ctx.include("kiln_int8.h");
-  const std::string& nm = ctx.node().name;
-  std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
-  std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
-  ctx.w().line("kiln::qavgpool2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {});",
-               p.planes, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, var ? "true" : "false",
-               ctx.in_ptr(0), p.x.z(0), ms, ss, p.y.z(0), lo, hi, ctx.out_ptr(0));
+  const char* yt = dtype_c_name(ctx.out(0).dtype);
+  std::string out;
+  if (var) {
+    std::vector<int32_t> mult, shift;
+    for (int64_t c = 0; c <= k.KH * k.KW; ++c) {
+      QuantMultiplier q = multiplier(p, std::max<int64_t>(c, 1));
+      mult.push_back(q.mult);
+      shift.push_back(q.shift);
+    }
+    const std::string& nm = ctx.node().name;
+    std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
+    std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
+    out = fmt::format("kiln::RequantPerChannelShift<{}>{{{}, {}, {}, {}, {}}}", yt, ms, ss, p.y.z(0), lo, hi);
+  } else {
+    const QuantMultiplier q = multiplier(p, d0);
+    out = fmt::format("kiln::RequantPerTensor<{}, {}>{{{}, {}, {}, {}}}", yt, q.shift, q.mult, p.y.z(0), lo, hi);
+  }
+  ctx.w().line("kiln::qavgpool2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {});", p.planes, k.H, k.W,
+               k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, var ? "true" : "false", ctx.in_ptr(0), p.x.z(0),
+               ctx.out_ptr(0), out);
   return Status::ok();
 }
 

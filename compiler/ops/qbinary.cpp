@@ -90,9 +90,9 @@ Status qbinary_emit(OpCtx& ctx, QBinaryKind kind) {
   const char* yt = dtype_c_name(ctx.out(0).dtype);
   std::string f =
       kind == QBinaryKind::kAdd
-          ? fmt::format("kiln::QAdd<{}>{{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}}}", yt, p.za, p.ma.mult, p.ma.shift, p.zb,
-                        p.mb.mult, p.mb.shift, p.zy, p.my.mult, p.my.shift, p.lo, p.hi)
-          : fmt::format("kiln::QMul<{}>{{{}, {}, {}, {}, {}, {}, {}}}", yt, p.za, p.zb, p.zy, p.my.mult, p.my.shift, p.lo,
+          ? fmt::format("kiln::QAdd<{}, {}, {}, {}>{{{}, {}, {}, {}, {}, {}, {}, {}}}", yt, p.ma.shift, p.mb.shift,
+                        p.my.shift, p.za, p.ma.mult, p.zb, p.mb.mult, p.zy, p.my.mult, p.lo, p.hi)
+          : fmt::format("kiln::QMul<{}, {}>{{{}, {}, {}, {}, {}, {}}}", yt, p.my.shift, p.za, p.zb, p.zy, p.my.mult, p.lo,
                         p.hi);
   emit_binary(ctx, ctx.in(0), ctx.in_ptr(0), ctx.in(3), ctx.in_ptr(3), ctx.out(0), ctx.out_ptr(0), f);
   return Status::ok();

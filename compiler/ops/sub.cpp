@@ -1,6 +1,8 @@
 // Sub (opset 1..17): y = a - b with numpy broadcasting (before opset 7: the legacy broadcast /
 // axis attributes, see operand_shape). Float, double and integers (integers wrap); no
 // float16/bfloat16.
+#include <functional>
+
 #include "compiler/ops/elementwise.h"
 
 namespace kiln {
@@ -9,7 +11,7 @@ namespace {
 Status infer(OpCtx& ctx) { return binary_infer(ctx, kNumericTypes); }
 
 Status eval(OpCtx& ctx) {
-  return binary_eval<kNumericTypes>(ctx, [](auto a, auto b) { return a - b; });
+  return binary_eval<kNumericTypes>(ctx, [](auto a, auto b) { return wrapping(a, b, std::minus<>()); });
 }
 
 Status emit(OpCtx& ctx) { return binary_emit(ctx, "kiln::OpSub{}"); }

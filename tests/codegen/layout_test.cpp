@@ -66,7 +66,7 @@ TEST_CASE("the zephyr and esp-idf layouts keep the header public and the rest in
   CHECK(has(e["CMakeLists.txt"], "idf_component_register(SRCS \"src/net.cpp\""));
 }
 
-TEST_CASE("--arena-section and --weights-section bake overridable defines into NAME.cpp", "[codegen]") {
+TEST_CASE("option --arena-section and --weights-section bake overridable defines into NAME.cpp", "[codegen]") {
   CompileOptions o = digits();
   o.arena_section = ".bss.dtcm";
   o.weights_section = ".qspi";
@@ -78,7 +78,7 @@ TEST_CASE("--arena-section and --weights-section bake overridable defines into N
   CHECK(c.find("#define KILN_NET_ARENA_SECTION") < c.find("#if defined(KILN_NET_ARENA_SECTION)"));
 }
 
-TEST_CASE("--arena external replaces the static arena with NAME_set_arena", "[codegen]") {
+TEST_CASE("option --arena external replaces the static arena with NAME_set_arena", "[codegen]") {
   CompileOptions o = digits();
   o.external_arena = true;
   auto files = files_of(o);

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -20,7 +22,8 @@ struct Run {
 };
 
 Run kiln(const std::string& args) {
-  fs::path log = fs::temp_directory_path() / "kiln_cli_test.log";
+  static int calls = 0;
+  fs::path log = fs::temp_directory_path() / ("kiln_cli_test." + std::to_string(getpid()) + "." + std::to_string(++calls) + ".log");
   int rc = std::system((kKiln + " " + args + " > " + log.string() + " 2>&1").c_str());
   std::ifstream f(log);
   std::stringstream ss;
@@ -83,7 +86,7 @@ TEST_CASE("identical input and options give byte-identical sources", "[cli]") {
   for (const auto& e : fs::directory_iterator(a)) CHECK(slurp(e.path()) == slurp(b / e.path().filename()));
 }
 
-TEST_CASE("--json prints a machine-readable summary", "[cli]") {
+TEST_CASE("option --json prints a machine-readable summary", "[cli]") {
   Run r = kiln("compile " + kExamples + "/digits_cnn/model.onnx -o " + fresh_dir("kiln_cli_json").string() + " --json");
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("\"arena_bytes\":") && Catch::Contains("\"weights_bytes\":") && Catch::Contains("\"nodes\": ["));
@@ -95,7 +98,7 @@ TEST_CASE("inspect prints a per-node table with totals", "[cli]") {
   CHECK_THAT(r.out, Catch::Contains("Conv") && Catch::Contains("MACs") && Catch::Contains("params"));
 }
 
-TEST_CASE("--print-after and --verify-each work from the command line", "[cli]") {
+TEST_CASE("option --print-after and --verify-each work from the command line", "[cli]") {
   Run r = kiln("compile " + kExamples + "/kws_dscnn/model.onnx -q --verify-each --print-after=fold-batchnorm -o " +
                fresh_dir("kiln_cli_pa").string());
   REQUIRE(r.status == 0);

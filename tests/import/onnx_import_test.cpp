@@ -57,7 +57,7 @@ TEST_CASE("import names the input and the dim of an unresolved free dim", "[impo
   CHECK_THAT(g.status().str(), Catch::Contains("'x'") && Catch::Contains("'T'") && Catch::Contains("--input-shape"));
 }
 
-TEST_CASE("--input-shape fixes every free dim", "[import]") {
+TEST_CASE("option --input-shape fixes every free dim", "[import]") {
   ImportOptions opt;
   REQUIRE(parse_input_shape("x=2,7", &opt.input_shapes).is_ok());
   auto g = import_onnx_bytes(bytes(relu_model({"N", "T"})), ".", opt);

@@ -1,0 +1,18 @@
+# Fails unless kiln's arena for MODEL is at most the liveness bound of its schedule.
+# A model under ../shared that is absent (a user's clone) is reported skipped.
+if(NOT EXISTS "${MODEL}")
+  message(STATUS "KILN_SKIP: ${MODEL} is not present (../shared is only in CI and developer checkouts)")
+  return()
+endif()
+execute_process(COMMAND "${KILN}" inspect "${MODEL}" --json OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kiln inspect failed (${rc}): ${err}")
+endif()
+string(REGEX MATCH "\"arena_bytes\": ([0-9]+)" _ "${out}")
+set(arena ${CMAKE_MATCH_1})
+string(REGEX MATCH "\"liveness_bound\": ([0-9]+)" _ "${out}")
+set(bound ${CMAKE_MATCH_1})
+message(STATUS "${MODEL}: arena ${arena} B, liveness bound ${bound} B")
+if(arena GREATER bound)
+  message(FATAL_ERROR "arena ${arena} B exceeds the liveness bound ${bound} B")
+endif()
