@@ -361,7 +361,7 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
     n->op = "QLinearConv";
     n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, ys, yz};
     if (!b.empty()) n->inputs.push_back(b);
-    return !a.zp.empty();
+    return true;
   }
   if (op == "Gemm") {
     if (f.attr_int("transA", 0) != 0 || f.attr_float("alpha", 1.0f) != 1.0f) return false;
@@ -380,7 +380,7 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
     n->attrs.clear();
     n->set_int("transB", tb ? 1 : 0);
     n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, b, ys, yz};
-    return !a.zp.empty();
+    return true;
   }
   if (op == "MatMul") {
     n->op = "QLinearMatMul";
@@ -388,13 +388,13 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
     const Tensor& B = g.tensor(f.inputs[1]);
     if (dq_of(g, f.inputs[1], &bdq)) {
       n->inputs = {a.x, a.scale, a.zp, bdq.x, bdq.scale, bdq.zp, ys, yz};
-      return !a.zp.empty() && !bdq.zp.empty();
+      return true;
     }
     if (B.shape.size() != 2) return false;
     QWeights w;
     if (!quantized_weights(pd, f.inputs[1], 1, B.shape[1], &w)) return false;
     n->inputs = {a.x, a.scale, a.zp, w.w, w.scale, w.zp, ys, yz};
-    return !a.zp.empty();
+    return true;
   }
   if (op == "Add" || op == "Mul") {
     DqInfo b;
@@ -436,11 +436,26 @@ bool lower(Graph& g, size_t i, Status* st) {
   Node n;
   Pending pd{g, {}};
   if (!build_integer_op(g, pd, f, q, &n)) return false;
-  for (Tensor& t : pd.tensors) g.tensors[t.name] = std::move(t);
   if (act >= 0) {
     n.set_string("kiln_act", "Clip");
     n.set_float("kiln_act_lo", lo);
     n.set_float("kiln_act_hi", hi);
+  }
+  // Try the integer op's own shape rule on a scratch output first: what it refuses (a 1-D
+  // MatMul, a 3-D Conv, ...) stays float.
+  std::vector<std::string> added;
+  for (Tensor& t : pd.tensors) {
+    added.push_back(t.name);
+    g.tensors[t.name] = std::move(t);
+  }
+  const std::string trial = pd.name(q.outputs[0] + "_trial");
+  g.tensors[trial].name = trial;
+  n.outputs = {trial};
+  const bool ok = static_cast<bool>(infer_node(g, n));
+  g.tensors.erase(trial);
+  if (!ok) {
+    for (const auto& t : added) g.tensors.erase(t);
+    return false;
   }
   n.outputs = {q.outputs[0]};
   g.nodes[i] = n;

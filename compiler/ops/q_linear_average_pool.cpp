@@ -33,6 +33,19 @@ Status resolve(OpCtx& ctx, Pool* p) {
 }
 
 // ONNX's divisor of window (oh, ow): the cells inside the input, or inside the padded input.
+int64_t divisor(const Pool& p, int64_t oh, int64_t ow);
+
+// The kernel indexes its multiplier table by a window's cell count inside the input: that is
+// ONNX's divisor when padding is not counted; when it is, every divisor must be the same.
+Status varying_count(OpCtx& ctx, const Pool& p, bool* var) {
+  *var = false;
+  const int64_t d0 = divisor(p, 0, 0);
+  for (int64_t oh = 0; oh < p.w.OH; ++oh)
+    for (int64_t ow = 0; ow < p.w.OW; ++ow) *var |= divisor(p, oh, ow) != d0;
+  if (*var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
+  return Status::ok();
+}
+
 int64_t divisor(const Pool& p, int64_t oh, int64_t ow) {
   const Window2d& k = p.w;
   const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
@@ -54,6 +67,8 @@ Status infer(OpCtx& ctx) {
     if (ctx.has_input(zi) && ctx.in(zi).dtype != t) return ctx.invalid("zero points must have X's type");
   Pool p;
   KILN_TRY(resolve(ctx, &p));
+  bool var;
+  KILN_TRY(varying_count(ctx, p, &var));
   Tensor& y = ctx.out(0);
   y.dtype = t;
   y.shape = window_out_shape(ctx.in(0).shape, ctx.in(0).shape[1], p.w);
@@ -92,13 +107,9 @@ Status emit(OpCtx& ctx) {
   Pool p;
   KILN_TRY(resolve(ctx, &p));
   const Window2d& k = p.w;
-  // The kernel indexes its multiplier table by the window's cell count inside the input. That is
-  // ONNX's divisor when padding is not counted; when it is, every divisor must be the same.
-  bool var = false;
+  bool var;
+  KILN_TRY(varying_count(ctx, p, &var));
   const int64_t d0 = divisor(p, 0, 0);
-  for (int64_t oh = 0; oh < k.OH; ++oh)
-    for (int64_t ow = 0; ow < k.OW; ++ow) var |= divisor(p, oh, ow) != d0;
-  if (var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
   int32_t lo, hi;
   quant_output_range(ctx.node(), ctx.out(0).dtype, p.y.s(0), p.y.z(0), &lo, &hi);
   ctx.include("kiln_int8.h");

@@ -24,11 +24,22 @@ CONTROL = {"Loop", "Scan", "If"}
 DYNAMIC = {"NonZero", "Unique", "NonMaxSuppression"}
 
 
+TYPES = {"8": "string", "10": "float16", "16": "bfloat16"}
+
+
 def reason(line):
+    if "is not a supported tensor" in line:
+        return "a graph input is a string, float16/bfloat16, sequence or optional value (not supported on a microcontroller)"
     if "E0303" in line or "element type" in line:
-        m = re.search(r"element type (\d+ \()?([A-Z0-9a-z]+)", line)
-        t = m.group(2) if m else "?"
+        m = re.search(r"element type (\d+)", line)
+        t = TYPES.get(m.group(1), m.group(1)) if m else "?"
         return f"element type {t} is not supported (no use on a microcontroller)"
+    if "E0204" in line and "has no shape" in line:
+        return "a graph input is a sequence or optional value (no tensor shape)"
+    if "imports no ai.onnx opset" in line or "preview.training" in line:
+        return "training-only op (ai.onnx.preview.training)"
+    if "E0207" in line and "Clip" in line:
+        return "Clip's min/max are graph inputs (kiln needs them constant)"
     if "E0207" in line:
         return "a shape-defining input is computed at run time (data-dependent output shape)"
     m = re.search(r"operator ([\w.]+) \(opset", line)

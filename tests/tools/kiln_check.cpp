@@ -171,7 +171,23 @@ int main(int argc, char** argv) {
     c.compiled = true;
   });
 
-  // 2. A dispatcher main and one object per case.
+  // 2. One object per case (in parallel), then a dispatcher main over the cases that built.
+  parallel_for(cases.size(), o.jobs, [&](size_t i) {
+    Case& c = cases[i];
+    if (!c.compiled) return;
+    fs::path dir = work / c.ident;
+    std::string cmd = fmt::format("cd '{}' && {} {} -c {}.cpp -o {}.o > build.log 2>&1", dir.string(), o.cxx, o.cxxflags,
+                                  c.ident, c.ident);
+    if (run(cmd) != 0) {
+      std::string log = read_all(dir / "build.log");
+      auto e = log.find("error");
+      std::string first = e == std::string::npos ? log.substr(0, 300) : log.substr(e, 300);
+      std::replace(first.begin(), first.end(), '\n', ' ');
+      std::lock_guard<std::mutex> l(mu);
+      c.compiled = false;
+      c.verdict = fmt::format("FAIL {}: generated code does not build: {}", c.name, first);
+    }
+  });
   std::string main_src = "#include <stdio.h>\n#include <stdlib.h>\n#include <string.h>\n#include <stdint.h>\n";
   for (const Case& c : cases)
     if (c.compiled) main_src += fmt::format("#include \"{0}/{0}.h\"\n", c.ident);
@@ -214,22 +230,6 @@ int main(int argc, char** argv) {
   main_src += "  return 2;\n}\n";
   std::ofstream(work / "main.cpp") << main_src;
 
-  parallel_for(cases.size(), o.jobs, [&](size_t i) {
-    Case& c = cases[i];
-    if (!c.compiled) return;
-    fs::path dir = work / c.ident;
-    std::string cmd = fmt::format("cd '{}' && {} {} -c {}.cpp -o {}.o > build.log 2>&1", dir.string(), o.cxx, o.cxxflags,
-                                  c.ident, c.ident);
-    if (run(cmd) != 0) {
-      std::string log = read_all(dir / "build.log");
-      auto e = log.find("error");
-      std::string first = e == std::string::npos ? log.substr(0, 300) : log.substr(e, 300);
-      std::replace(first.begin(), first.end(), '\n', ' ');
-      std::lock_guard<std::mutex> l(mu);
-      c.compiled = false;
-      c.verdict = fmt::format("FAIL {}: generated code does not build: {}", c.name, first);
-    }
-  });
   std::string objs;
   for (const Case& c : cases)
     if (c.compiled) objs += fmt::format(" '{0}/{0}.o'", c.ident);
