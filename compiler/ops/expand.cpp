@@ -20,32 +20,9 @@ Status resolve(OpCtx& ctx, StridedView* v) {
   return Status::ok();
 }
 
-Status infer(OpCtx& ctx) {
-  StridedView v;
-  KILN_TRY(resolve(ctx, &v));
-  Tensor& y = ctx.out(0);
-  y.dtype = ctx.in(0).dtype;
-  y.shape = v.dims;
-  y.shape_known = true;
-  return Status::ok();
-}
-
-Status eval(OpCtx& ctx) {
-  StridedView v;
-  KILN_TRY(resolve(ctx, &v));
-  eval_view(ctx.in(0), v, ctx.out(0).data.data());
-  return Status::ok();
-}
-
-Status emit(OpCtx& ctx) {
-  StridedView v;
-  KILN_TRY(resolve(ctx, &v));
-  emit_view(ctx, ctx.in(0).dtype, v, ctx.in_ptr(0), ctx.out_ptr(0));
-  return Status::ok();
-}
-
 }  // namespace
 
-const OpDef kOp_Expand = {"Expand", 8, 17, infer, eval, emit, nullptr};
+using View = StridedViewOp<resolve>;
+const OpDef kOp_Expand = {"Expand", 8, 17, View::infer, View::eval, View::emit, nullptr};
 
 }  // namespace kiln

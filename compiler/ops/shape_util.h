@@ -32,6 +32,33 @@ void eval_view(const Tensor& src, const StridedView& v, uint8_t* dst);
 // copy when the view is contiguous, nothing when it is empty.
 void emit_view(OpCtx& ctx, DType t, const StridedView& v, const std::string& src, const std::string& dst);
 
+// Shape rule, reference and emitter of an op whose output is one StridedView of input 0, built
+// by `Resolve` (Transpose, Slice, Expand; Tile keeps its own shape rule).
+template <Status (*Resolve)(OpCtx&, StridedView*)>
+struct StridedViewOp {
+  static Status infer(OpCtx& ctx) {
+    StridedView v;
+    KILN_TRY(Resolve(ctx, &v));
+    Tensor& y = ctx.out(0);
+    y.dtype = ctx.in(0).dtype;
+    y.shape = v.dims;
+    y.shape_known = true;
+    return Status::ok();
+  }
+  static Status eval(OpCtx& ctx) {
+    StridedView v;
+    KILN_TRY(Resolve(ctx, &v));
+    eval_view(ctx.in(0), v, ctx.out(0).data.data());
+    return Status::ok();
+  }
+  static Status emit(OpCtx& ctx) {
+    StridedView v;
+    KILN_TRY(Resolve(ctx, &v));
+    emit_view(ctx, ctx.in(0).dtype, v, ctx.in_ptr(0), ctx.out_ptr(0));
+    return Status::ok();
+  }
+};
+
 // "p + off" (or "p" when off is 0) for emitted pointer arithmetic.
 std::string ptr_plus(const std::string& p, int64_t off);
 

@@ -35,22 +35,9 @@ Status infer(OpCtx& ctx) {
   return Status::ok();
 }
 
-Status eval(OpCtx& ctx) {
-  StridedView v;
-  KILN_TRY(resolve(ctx, &v));
-  eval_view(ctx.in(0), v, ctx.out(0).data.data());
-  return Status::ok();
-}
-
-Status emit(OpCtx& ctx) {
-  StridedView v;
-  KILN_TRY(resolve(ctx, &v));
-  emit_view(ctx, ctx.in(0).dtype, v, ctx.in_ptr(0), ctx.out_ptr(0));
-  return Status::ok();
-}
-
 }  // namespace
 
-const OpDef kOp_Tile = {"Tile", 6, 17, infer, eval, emit, nullptr};
+using View = StridedViewOp<resolve>;
+const OpDef kOp_Tile = {"Tile", 6, 17, infer, View::eval, View::emit, nullptr};
 
 }  // namespace kiln
