@@ -13,6 +13,12 @@
 //    by a node in the graph, read by nothing but this Concat, not a graph output and not a view
 //    is placed directly in its slice of the output (a view with a byte offset), so its producer
 //    writes straight into the concatenated tensor and Concat emits no code.
+//
+// 3. In-place depthwise convolution (below the liveness bound, TinyEngine's trick). A depthwise
+//    Conv (group = C = M, batch 1, float) whose input dies there and whose output is no larger
+//    writes its output over its input: each output channel is computed into a one-channel
+//    scratch buffer and copied down, so the arena holds one channel's temporary instead of a
+//    second whole tensor (runtime kiln::depthwise2d_inplace). Off with --no-inplace-depthwise.
 //===----------------------------------------------------------------------===//
 #include <set>
 
@@ -107,12 +113,36 @@ bool try_concat(Graph& g, size_t step) {
   return true;
 }
 
+bool try_depthwise(Graph& g, size_t step) {
+  Node& n = g.nodes[step];
+  if (n.op != "Conv" || n.outputs.size() != 1 || n.inputs.size() < 2) return false;
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const Tensor& w = g.tensor(n.inputs[1]);
+  Tensor& y = g.tensor(n.outputs[0]);
+  if (x.dtype != DType::kFloat32 || x.is_const || !w.is_const || (x.shape.size() != 3 && x.shape.size() != 4)) return false;
+  if (x.shape[0] != 1 || w.shape.size() != x.shape.size() || w.shape[1] != 1) return false;
+  const int64_t c = x.shape[1];
+  if (n.attr_int("group", 1) != c || w.shape[0] != c || y.shape[1] != c) return false;
+  if (y.numel() > x.numel() || !y.alias_of.empty() || !x.alias_of.empty()) return false;
+  if (g.is_graph_output(y.name) || g.is_graph_input(x.name) || g.is_graph_output(x.name)) return false;
+  if (last_use(g, x.name) != static_cast<int>(step)) return false;
+  for (const auto& kv : g.tensors)
+    if (kv.second.alias_of == x.name) return false;  // a view of x is read elsewhere
+  y.alias_of = x.name;
+  y.alias_offset = 0;
+  n.set_int("kiln_inplace_dw", 1);
+  return true;
+}
+
 }  // namespace
 
-PassResult run_inplace(Graph& g, const PassContext&) {
+PassResult run_inplace(Graph& g, const PassContext& ctx) {
   PassResult r;
   for (size_t s = 0; s < g.nodes.size(); ++s) {
-    if (try_concat(g, s)) {
+    if (ctx.inplace_depthwise && try_depthwise(g, s)) {
+      r.changed = true;
+      ++r.stats["depthwise-in-place"];
+    } else if (try_concat(g, s)) {
       r.changed = true;
       ++r.stats["concats-in-place"];
     } else if (try_elementwise(g, s)) {

@@ -15,6 +15,8 @@ namespace kiln {
 
 struct PassContext {
   const Target* target = nullptr;
+  // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise.
+  bool inplace_depthwise = true;
 };
 
 struct PassResult {

@@ -78,6 +78,22 @@ inline void depthwise2d(const float* x, const float* w, const float* bias, float
   }
 }
 
+// Depthwise convolution in place: the output overwrites the input. Channel c's outputs go to a
+// one-channel temporary `tmp` [OH*OW] and are then copied to the output's channel c, which lies
+// at or below the input's channel c (OH*OW <= H*W), so only already-consumed input is overwritten.
+// The arena then needs one channel's temporary instead of a second whole tensor.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
+          int DH, int DW, typename Act>
+inline void depthwise2d_inplace(float* xy, const float* w, const float* bias, float* tmp, Act act) {
+  static_assert(OH * OW <= H * W, "in-place depthwise needs an output no larger than its input");
+  for (int c = 0; c < C; ++c) {
+    depthwise2d<1, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(xy + c * H * W, w + c * KH * KW,
+                                                                 bias ? bias + c : bias, tmp, act);
+    float* yc = xy + c * OH * OW;
+    for (int i = 0; i < OH * OW; ++i) yc[i] = tmp[i];
+  }
+}
+
 // Direct convolution. Every shape, stride, pad and dilation is a template constant, so the
 // window loops have literal bounds. Per output row/column the valid kernel range is computed
 // once, so the inner loop carries no bounds checks. Output channels go four at a time where the

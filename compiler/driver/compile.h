@@ -21,6 +21,7 @@ struct CompileOptions {
   std::string target = "host";
   ImportOptions import;
   PipelineOptions pipeline;
+  bool inplace_depthwise = true;  // --no-inplace-depthwise turns it off
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena

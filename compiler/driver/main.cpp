@@ -123,6 +123,7 @@ struct CommonOpts {
   std::string passes;
   std::vector<std::string> print_after;
   bool verify_each = false;
+  bool no_inplace_depthwise = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -133,6 +134,8 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--passes", o.passes, "comma-separated pass list instead of the default pipeline");
   cmd->add_option("--print-after", o.print_after, "print the IR after this pass (or 'all')")->delimiter(',');
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
+  cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
+                "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -154,6 +157,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   }
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
+  c.inplace_depthwise = !o.no_inplace_depthwise;
   return c;
 }
 

@@ -42,7 +42,16 @@ MemoryReport memory_report(const CompileResult& r) {
   m.arena = static_cast<int64_t>(r.module.arena_bytes);
   m.bound = r.liveness_bound;
   m.buffers = analyse_buffers(r.graph, 1);
-  for (const Buffer& b : m.buffers) m.offsets.push_back(r.graph.tensor(b.name).arena_offset);
+  for (const Buffer& b : m.buffers) {
+    int64_t off = -1;
+    if (const Tensor* t = r.graph.find(b.name)) {
+      off = t->arena_offset;
+    } else {  // a kernel's scratch
+      for (const Node& n : r.graph.nodes)
+        if (scratch_buffer_name(n) == b.name) off = n.attr_int("kiln_scratch_offset", -1);
+    }
+    m.offsets.push_back(off);
+  }
   int lo = 0, hi = 0;
   for (const Buffer& b : m.buffers) {
     lo = std::min(lo, b.first);

@@ -1,7 +1,8 @@
 // Clip (opset 1..17): y = min(max(x, min), max) (all of x becomes max when min > max).
 // Opset 1..10: float attributes min/max (default -FLT_MAX / FLT_MAX), float and double.
-// Opset 11+: optional scalar inputs min/max of x's type (absent: unbounded), which must be
-// compile-time constants to emit code; float, double and integers (no float16/bfloat16).
+// Opset 11+: optional scalar inputs min/max of x's type (absent: unbounded); constant bounds
+// become literals, bounds computed at run time are read from the arena when the kernel starts;
+// float, double and integers (no float16/bfloat16).
 #include <limits>
 
 #include "compiler/ops/elementwise.h"
@@ -49,14 +50,25 @@ Status eval(OpCtx& ctx) {
 }
 
 Status emit(OpCtx& ctx) {
-  if (ctx.has_input(1)) KILN_TRY(ctx.require_const(1, "min"));
-  if (ctx.has_input(2)) KILN_TRY(ctx.require_const(2, "max"));
   std::string functor;
   dispatch_types<kNumericTypes>(ctx.in(0).dtype, [&](auto tag) {
     using T = decltype(tag);
-    T lo, hi;
-    bounds(ctx, &lo, &hi);
-    functor = fmt::format("kiln::OpClip<{}>{{{}, {}}}", dtype_c_name(ctx.in(0).dtype), c_value(lo), c_value(hi));
+    using L = std::numeric_limits<T>;
+    T lo = L::has_infinity ? -L::infinity() : L::lowest(), hi = L::has_infinity ? L::infinity() : L::max();
+    std::string bound[2];
+    if (ctx.opset() < 11) {
+      bounds(ctx, &lo, &hi);
+    } else {
+      for (size_t k = 1; k < 3; ++k) {
+        if (!ctx.has_input(k) || ctx.in(k).is_const) continue;
+        bound[k - 1] = fmt::format("{}[0]", ctx.in_ptr(k));  // run-time scalar
+      }
+      if (ctx.has_input(1) && ctx.in(1).is_const) lo = ctx.in(1).as<T>()[0];
+      if (ctx.has_input(2) && ctx.in(2).is_const) hi = ctx.in(2).as<T>()[0];
+    }
+    if (bound[0].empty()) bound[0] = c_value(lo);
+    if (bound[1].empty()) bound[1] = c_value(hi);
+    functor = fmt::format("kiln::OpClip<{}>{{{}, {}}}", dtype_c_name(ctx.in(0).dtype), bound[0], bound[1]);
   });
   return unary_emit(ctx, functor);
 }

@@ -93,6 +93,12 @@ Status emit(OpCtx& ctx) {
                    g.C, g.C, ctx.in_ptr(1), ctx.in_ptr(0), xo, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
       continue;
     }
+    if (ctx.node().attr_int("kiln_inplace_dw", 0)) {  // see passes/inplace.cpp
+      ctx.w().line("kiln::depthwise2d_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});",
+                   g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.out_ptr(0),
+                   ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
+      continue;
+    }
     ctx.w().line("kiln::conv2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
                  g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, g.G,
                  ctx.in_ptr(0), xo, ctx.in_ptr(1), bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
@@ -106,8 +112,16 @@ int64_t macs(OpCtx& ctx) {
   return g.N * g.M * g.w.OH * g.w.OW * (g.C / g.G) * g.w.KH * g.w.KW;
 }
 
+// In-place depthwise (passes/inplace.cpp) needs one output channel of scratch.
+int64_t scratch(OpCtx& ctx) {
+  if (!ctx.node().attr_int("kiln_inplace_dw", 0)) return 0;
+  ConvGeom g;
+  if (!resolve(ctx, &g)) return 0;
+  return g.w.OH * g.w.OW * static_cast<int64_t>(sizeof(float));
+}
+
 }  // namespace
 
-const OpDef kOp_Conv = {"Conv", 1, 17, infer, eval, emit, macs};
+const OpDef kOp_Conv = {"Conv", 1, 17, infer, eval, emit, macs, scratch};
 
 }  // namespace kiln

@@ -73,3 +73,41 @@ TEST_CASE("plan-memory: views share their root's bytes and extend its life", "[p
   for (const Buffer& b : bufs)
     if (b.name == "r") CHECK(b.last == 2);  // read through the view by the last Relu
 }
+
+TEST_CASE("inplace runs a depthwise Conv whose input dies over that input, with one channel of scratch",
+          "[passes][memory]") {
+  // x[1,1,8,8] -> 1x1 Conv to 4 channels -> r -> depthwise Conv (3x3, pad 1) -> d -> MaxPool 2x2 -> y:
+  // the peak (r and d, 2 x 1024 B) is at the depthwise step.
+  auto build = [] {
+    Graph g;
+    g.opset = 13;
+    test::add_input(g, "x", {1, 1, 8, 8});
+    test::add_const(g, "W1", {4, 1, 1, 1}, {1.0f, -1.0f, 0.5f, 2.0f});
+    test::add_const(g, "W", {4, 1, 3, 3}, std::vector<float>(36, 0.1f));
+    test::add_node(g, "Conv", {"x", "W1"}, {"r"});
+    Node& c = test::add_node(g, "Conv", {"r", "W"}, {"d"}, "dw");
+    c.set_int("group", 4);
+    c.set_ints("pads", {1, 1, 1, 1});
+    test::add_node(g, "MaxPool", {"d"}, {"y"}).set_ints("kernel_shape", {2, 2});
+    g.nodes.back().set_ints("strides", {2, 2});
+    g.outputs = {"y"};
+    REQUIRE(infer_graph(g, false).is_ok());
+    return g;
+  };
+  auto arena = [](Graph g, bool dw) {
+    PassContext ctx;
+    ctx.inplace_depthwise = dw;
+    run_inplace(g, ctx);
+    PassResult r = run_plan_memory(g, ctx);
+    REQUIRE(r.status.is_ok());
+    CHECK(r.stats["liveness-bound"] == 2 * 4 * 64 * 4);  // r and d at the depthwise step
+    return std::make_pair(r.stats["arena-bytes"], g);
+  };
+  auto [with_dw, g] = arena(build(), true);
+  auto [without_dw, g2] = arena(build(), false);
+  CHECK(g.nodes[1].attr_int("kiln_inplace_dw", 0) == 1);
+  CHECK(g.tensor("d").alias_of == "r");
+  CHECK(g.nodes[1].attr_int("kiln_scratch_bytes", 0) == 64 * 4);  // one 8x8 channel
+  CHECK(without_dw == 2048);
+  CHECK(with_dw == 4 * 64 * 4 + 64 * 4);  // r/d shared, plus one channel of scratch
+}
