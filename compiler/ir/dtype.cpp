@@ -60,4 +60,21 @@ bool dtype_is_signed(DType t) {
          dtype_is_float(t);
 }
 
+bool dtype_from_onnx_code(int64_t code, DType* t) {
+  switch (code) {
+    case 1: *t = DType::kFloat32; return true;
+    case 2: *t = DType::kUInt8; return true;
+    case 3: *t = DType::kInt8; return true;
+    case 4: *t = DType::kUInt16; return true;
+    case 5: *t = DType::kInt16; return true;
+    case 6: *t = DType::kInt32; return true;
+    case 7: *t = DType::kInt64; return true;
+    case 9: *t = DType::kBool; return true;
+    case 11: *t = DType::kFloat64; return true;
+    case 12: *t = DType::kUInt32; return true;
+    case 13: *t = DType::kUInt64; return true;
+    default: return false;
+  }
+}
+
 }  // namespace kiln

@@ -30,6 +30,9 @@ const char* dtype_short_name(DType t);
 bool dtype_is_float(DType t);
 bool dtype_is_integer(DType t);  // bool excluded
 bool dtype_is_signed(DType t);
+// The DType of an ONNX TensorProto.DataType code (the `to` of Cast, the `dtype` of EyeLike,
+// ...); false for codes kiln has no type for (string, float16, bfloat16, complex).
+bool dtype_from_onnx_code(int64_t code, DType* t);
 
 // Maps a C++ type to its DType (used by typed accessors and reference kernels).
 template <typename T> struct DTypeOf;

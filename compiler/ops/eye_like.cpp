@@ -8,7 +8,7 @@ namespace {
 Status infer(OpCtx& ctx) {
   if (ctx.in(0).shape.size() != 2) return ctx.invalid("input must be 2-D");
   DType t = ctx.in(0).dtype;
-  if (ctx.node().has_attr("dtype") && !dtype_from_onnx(ctx.node().attr_int("dtype", 1), &t))
+  if (ctx.node().has_attr("dtype") && !dtype_from_onnx_code(ctx.node().attr_int("dtype", 1), &t))
     return ctx.unsupported(fmt::format("dtype {} is not supported", ctx.node().attr_int("dtype", 1)));
   Tensor& y = ctx.out(0);
   y.dtype = t;

@@ -118,23 +118,6 @@ std::string c_literal(const Tensor& x, int64_t i) {
   return fmt::format("{}({})", dtype_c_name(x.dtype), int_literal(x.dtype, x.int_at(i), u));
 }
 
-bool dtype_from_onnx(int64_t onnx_type, DType* t) {
-  switch (onnx_type) {
-    case 1: *t = DType::kFloat32; return true;
-    case 2: *t = DType::kUInt8; return true;
-    case 3: *t = DType::kInt8; return true;
-    case 4: *t = DType::kUInt16; return true;
-    case 5: *t = DType::kInt16; return true;
-    case 6: *t = DType::kInt32; return true;
-    case 7: *t = DType::kInt64; return true;
-    case 9: *t = DType::kBool; return true;
-    case 11: *t = DType::kFloat64; return true;
-    case 12: *t = DType::kUInt32; return true;
-    case 13: *t = DType::kUInt64; return true;
-    default: return false;
-  }
-}
-
 Status ints_attr_or_input(OpCtx& ctx, const char* attr, size_t input, int input_opset,
                           std::vector<int64_t>* out, bool* present) {
   *present = false;

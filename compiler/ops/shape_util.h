@@ -67,9 +67,6 @@ std::string ptr_plus(const std::string& p, int64_t off);
 std::string c_literal(DType t, double v);
 std::string c_literal(const Tensor& x, int64_t i);
 
-// DType of an ONNX TensorProto.DataType number (the `dtype` attributes of EyeLike, ...); false
-// for types kiln does not support.
-bool dtype_from_onnx(int64_t onnx_type, DType* t);
 
 // Constant int list given as attribute `attr` before `input_opset` and as input `input` from
 // it on (axes of Squeeze/Unsqueeze, split of Split, ...). *present is false when neither is given.
