@@ -324,6 +324,21 @@ Expected<Graph> import_onnx_bytes(const std::string& bytes, const std::string& m
       return error(ErrorCode::kBadInputShape, fmt::format("--input-shape names '{}', which is not a graph input", kv.first));
   }
 
+  // libonnx's shape inference divides by strides and kernel sizes unchecked: reject
+  // non-positive ones first, naming the node.
+  Status windows;
+  for (const auto& n : gp->node())
+    for (const auto& a : n.attribute()) {
+      if (a.name() != "strides" && a.name() != "dilations" && a.name() != "kernel_shape") continue;
+      for (int64_t v : a.ints())
+        if (v <= 0) {
+          windows.merge(node_error(ErrorCode::kInvalidNode, n.op_type(), n.name(),
+                                   fmt::format("{} must be positive, got {}", a.name(), v)));
+          break;
+        }
+    }
+  if (!windows) return windows;
+
   try {
     onnx::ShapeInferenceOptions so(false, 0, true);
     onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), so);

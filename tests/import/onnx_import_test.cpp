@@ -163,3 +163,26 @@ TEST_CASE("external data is read only from inside the model's folder", "[import]
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("import rejects a zero stride before ONNX shape inference divides by it", "[import]") {
+  onnx::ModelProto m = relu_model({"1", "1", "4", "4"});
+  auto* n = m.mutable_graph()->mutable_node(0);
+  n->set_op_type("MaxPool");
+  n->set_name("pool");
+  auto* ks = n->add_attribute();
+  ks->set_name("kernel_shape");
+  ks->set_type(onnx::AttributeProto::INTS);
+  ks->add_ints(2);
+  ks->add_ints(2);
+  auto* st = n->add_attribute();
+  st->set_name("strides");
+  st->set_type(onnx::AttributeProto::INTS);
+  st->add_ints(0);
+  st->add_ints(1);
+  ImportOptions no_checker;
+  no_checker.run_onnx_checker = false;
+  auto r = import_onnx_bytes(bytes(m), ".", no_checker);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.status().code() == ErrorCode::kInvalidNode);
+  CHECK_THAT(r.status().str(), Catch::Contains("'pool'") && Catch::Contains("strides must be positive"));
+}
