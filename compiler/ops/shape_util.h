@@ -33,31 +33,46 @@ void eval_view(const Tensor& src, const StridedView& v, uint8_t* dst);
 void emit_view(OpCtx& ctx, DType t, const StridedView& v, const std::string& src, const std::string& dst);
 
 // Shape rule, reference and emitter of an op whose output is one StridedView of input 0, built
-// by `Resolve` (Transpose, Slice, Expand; Tile keeps its own shape rule).
-template <Status (*Resolve)(OpCtx&, StridedView*)>
-struct StridedViewOp {
+// by `Resolve`, which also gives the output's shape (DepthToSpace, SpaceToDepth: the view is 6-D,
+// the output 4-D).
+template <Status (*Resolve)(OpCtx&, StridedView*, Shape*)>
+struct ReshapedViewOp {
   static Status infer(OpCtx& ctx) {
     StridedView v;
-    KILN_TRY(Resolve(ctx, &v));
     Tensor& y = ctx.out(0);
+    KILN_TRY(Resolve(ctx, &v, &y.shape));
     y.dtype = ctx.in(0).dtype;
-    y.shape = v.dims;
     y.shape_known = true;
     return Status::ok();
   }
   static Status eval(OpCtx& ctx) {
     StridedView v;
-    KILN_TRY(Resolve(ctx, &v));
+    Shape out;
+    KILN_TRY(Resolve(ctx, &v, &out));
     eval_view(ctx.in(0), v, ctx.out(0).data.data());
     return Status::ok();
   }
   static Status emit(OpCtx& ctx) {
     StridedView v;
-    KILN_TRY(Resolve(ctx, &v));
+    Shape out;
+    KILN_TRY(Resolve(ctx, &v, &out));
     emit_view(ctx, ctx.in(0).dtype, v, ctx.in_ptr(0), ctx.out_ptr(0));
     return Status::ok();
   }
 };
+
+// Adapts a Resolve whose output shape is the view's own dims.
+template <Status (*Resolve)(OpCtx&, StridedView*)>
+Status resolve_with_view_shape(OpCtx& ctx, StridedView* v, Shape* out) {
+  KILN_TRY(Resolve(ctx, v));
+  *out = v->dims;
+  return Status::ok();
+}
+
+// The same for ops whose output has the view's dims (Transpose, Slice, Expand; Tile keeps its
+// own shape rule).
+template <Status (*Resolve)(OpCtx&, StridedView*)>
+using StridedViewOp = ReshapedViewOp<resolve_with_view_shape<Resolve>>;
 
 // "p + off" (or "p" when off is 0) for emitted pointer arithmetic.
 std::string ptr_plus(const std::string& p, int64_t off);

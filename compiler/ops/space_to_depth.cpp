@@ -17,33 +17,9 @@ Status resolve(OpCtx& ctx, StridedView* v, Shape* out) {
   return Status::ok();
 }
 
-Status infer(OpCtx& ctx) {
-  StridedView v;
-  Tensor& y = ctx.out(0);
-  KILN_TRY(resolve(ctx, &v, &y.shape));
-  y.dtype = ctx.in(0).dtype;
-  y.shape_known = true;
-  return Status::ok();
-}
-
-Status eval(OpCtx& ctx) {
-  StridedView v;
-  Shape out;
-  KILN_TRY(resolve(ctx, &v, &out));
-  eval_view(ctx.in(0), v, ctx.out(0).data.data());
-  return Status::ok();
-}
-
-Status emit(OpCtx& ctx) {
-  StridedView v;
-  Shape out;
-  KILN_TRY(resolve(ctx, &v, &out));
-  emit_view(ctx, ctx.in(0).dtype, v, ctx.in_ptr(0), ctx.out_ptr(0));
-  return Status::ok();
-}
-
 }  // namespace
 
-const OpDef kOp_SpaceToDepth = {"SpaceToDepth", 1, 17, infer, eval, emit, nullptr};
+using View = ReshapedViewOp<resolve>;
+const OpDef kOp_SpaceToDepth = {"SpaceToDepth", 1, 17, View::infer, View::eval, View::emit, nullptr};
 
 }  // namespace kiln
