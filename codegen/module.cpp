@@ -229,6 +229,15 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
     h += fmt::format("#define {}_INPUT_{}_SIZE {}\n", NAME, i, g.tensor(g.inputs[i]).numel());
   for (size_t i = 0; i < g.outputs.size(); ++i)
     h += fmt::format("#define {}_OUTPUT_{}_SIZE {}\n", NAME, i, g.tensor(g.outputs[i]).numel());
+  // Quantized inputs/outputs (--quantize int8 --io int8): real = SCALE * (q - ZERO_POINT).
+  auto quant_macros = [&](const char* kind, size_t i, const Tensor& t) {
+    if (!(t.dtype == DType::kInt8 || t.dtype == DType::kUInt8) || t.quant.scale.size() != 1) return;
+    h += fmt::format("#define {}_{}_{}_SCALE {:.9g}f\n", NAME, kind, i, t.quant.scale[0]);
+    h += fmt::format("#define {}_{}_{}_ZERO_POINT {}\n", NAME, kind, i,
+                     t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]);
+  };
+  for (size_t i = 0; i < g.inputs.size(); ++i) quant_macros("INPUT", i, g.tensor(g.inputs[i]));
+  for (size_t i = 0; i < g.outputs.size(); ++i) quant_macros("OUTPUT", i, g.tensor(g.outputs[i]));
   h += "\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n";
   std::vector<std::string> params;
   for (size_t i = 0; i < g.inputs.size(); ++i)

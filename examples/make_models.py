@@ -498,6 +498,8 @@ def build_one(name, refdir):
                  "n_train": int(len(ytr))}
         np.save(os.path.join(HERE, name, "test_x.npy"), np.ascontiguousarray(xte, dtype=np.float32))
         np.save(os.path.join(HERE, name, "test_y.npy"), yte.astype(np.int64))
+        # int8 calibration samples: the first 200 digits of the training split (never the test split)
+        np.save(os.path.join(HERE, name, "calib_x.npy"), np.ascontiguousarray(xtr[:200], dtype=np.float32))
         x = xte[0:1].copy()  # a real held-out digit
         desc = "small CNN trained on sklearn 8x8 digits (10 classes)"
     elif name == "audio_frontend":

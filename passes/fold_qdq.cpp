@@ -8,6 +8,9 @@
 //   DQ(a) -> MatMul(W or DQ(b)) -> Q          =>  QLinearMatMul
 //   DQ(a), DQ(b) -> Add|Mul [-> Relu|Clip] -> Q =>  com.microsoft QLinearAdd / QLinearMul
 //   DQ(x) -> AveragePool|GlobalAveragePool -> Q => com.microsoft QLinearAveragePool / ...Global...
+//   DQ(x) -> Softmax -> Q                     =>  com.microsoft QLinearSoftmax (integer exp table)
+//   DQ(x) -> unary f -> Q (Sigmoid, Tanh, HardSwish, Exp, ...) => kiln.QLinearLookup: a 256-entry
+//                                                 table of what DQ -> f -> Q gives for each input
 //
 // A Relu or Clip between the op and its Q becomes the integer op's output clamp (kiln_act); a
 // standalone DQ -> Relu|Clip -> Q (one scale and zero point) folds into the integer op before it,
@@ -406,6 +409,16 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
     n->inputs = {a.x, a.scale, a.zp, b.x, b.scale, b.zp, ys, yz};
     return true;
   }
+  if (op == "Softmax") {
+    if (g.tensor(q.outputs[0]).dtype != a.t) return false;
+    n->op = "QLinearSoftmax";
+    n->domain = kMsDomain;
+    n->attrs.clear();
+    n->set_int("axis", f.attr_int("axis", g.opset < 13 ? 1 : -1));
+    n->set_int("opset", g.opset);
+    n->inputs = {a.x, a.scale, a.zp, ys, yz};
+    return true;
+  }
   if (op == "AveragePool" || op == "GlobalAveragePool") {
     if (g.tensor(q.outputs[0]).dtype != a.t || f.has_attr("dilations")) return false;
     n->op = op == "AveragePool" ? "QLinearAveragePool" : "QLinearGlobalAveragePool";
@@ -415,6 +428,8 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
   }
   return false;
 }
+
+bool clamps_output(const Node& n);
 
 // f [-> Relu|Clip] -> Q (node i)  =>  one integer op in Q's place.
 bool lower(Graph& g, size_t i, Status* st) {
@@ -436,6 +451,7 @@ bool lower(Graph& g, size_t i, Status* st) {
   Node n;
   Pending pd{g, {}};
   if (!build_integer_op(g, pd, f, q, &n)) return false;
+  if (act >= 0 && !clamps_output(n)) return false;
   if (act >= 0) {
     n.set_string("kiln_act", "Clip");
     n.set_float("kiln_act_lo", lo);
@@ -540,6 +556,74 @@ bool lower_clamp(Graph& g, size_t i, Status* st) {
 
 }  // namespace
 
+// Unary float ops a table can replace: elementwise, one float input (other inputs constant).
+bool is_table_op(const Node& n) {
+  static const char* const kOps[] = {"Relu", "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish",
+                                     "Elu", "Selu", "Celu", "Softplus", "Softsign", "Erf", "Exp", "Log", "Sqrt",
+                                     "Neg", "Abs", "Reciprocal", "Gelu", "ThresholdedRelu", "Shrink", "Sin", "Cos",
+                                     "Mish"};
+  if (!n.domain.empty() || n.outputs.size() != 1) return false;
+  for (const char* op : kOps)
+    if (n.op == op) return true;
+  return false;
+}
+
+// DQ -> f -> Q with f unary and per-tensor parameters  =>  kiln.QLinearLookup: the 256 outputs
+// of DQ -> f -> Q, one per input value, computed by f's own reference evaluation.
+bool lower_table(Graph& g, size_t i, Status* st) {
+  float sy;
+  int32_t zy;
+  const Node q = g.nodes[i];
+  if (!is_q(g, q, &sy, &zy) || q.inputs.size() < 3 || q.inputs[2].empty()) return false;
+  const int p = g.producer(q.inputs[0]);
+  if (p < 0 || sole_consumer(g, q.inputs[0]) != static_cast<int>(i)) return false;
+  const Node f = g.nodes[static_cast<size_t>(p)];
+  DqInfo a;
+  if (!is_table_op(f) || f.has_attr("kiln_act") || !dq_of(g, f.inputs[0], &a)) return false;
+  for (size_t k = 1; k < f.inputs.size(); ++k)
+    if (!f.inputs[k].empty() && !g.tensor(f.inputs[k]).is_const) return false;
+  // f on every input value, in a scratch graph holding f and its constant inputs.
+  Graph s;
+  s.opset = g.opset;
+  Tensor x = const_tensor("x", DType::kFloat32, {256});
+  const int32_t xlo = static_cast<int32_t>(dtype_min(a.t));
+  for (int v = 0; v < 256; ++v) x.as_mut<float>()[v] = static_cast<float>(xlo + v - a.z) * a.s;
+  s.tensors["x"] = x;
+  Node fn = f;
+  fn.inputs[0] = "x";
+  for (size_t k = 1; k < f.inputs.size(); ++k)
+    if (!f.inputs[k].empty()) s.tensors[f.inputs[k]] = g.tensor(f.inputs[k]);
+  fn.outputs = {"y"};
+  s.tensors["y"].name = "y";
+  if (!infer_node(s, fn) || s.tensor("y").dtype != DType::kFloat32 || s.tensor("y").numel() != 256) return false;
+  s.tensor("y").alloc();
+  if (!eval_node(s, fn)) return false;
+  const DType yt = g.tensor(q.outputs[0]).dtype;
+  Pending pd{g, {}};
+  Tensor table = const_tensor(pd.name(f.name + "_table"), yt, {256});
+  const float lo = static_cast<float>(dtype_min(yt) - zy), hi = static_cast<float>(dtype_max(yt) - zy);
+  for (int v = 0; v < 256; ++v) {
+    const float fv = s.tensor("y").as<float>()[v];
+    if (!std::isfinite(fv)) return false;  // Log(0), 1/0: leave the float op
+    const float r = std::max(lo, std::min(hi, fv / sy));  // QuantizeLinear's float division and saturation
+    const int32_t qv = static_cast<int32_t>(round_half_even(r)) + zy;
+    if (yt == DType::kInt8) table.as_mut<int8_t>()[v] = static_cast<int8_t>(qv);
+    else table.as_mut<uint8_t>()[v] = static_cast<uint8_t>(qv);
+  }
+  Node n;
+  n.name = f.name;
+  n.op = "QLinearLookup";
+  n.domain = "kiln";
+  n.inputs = {a.x, table.name};
+  n.outputs = {q.outputs[0]};
+  g.tensors[table.name] = table;
+  g.nodes[i] = n;
+  g.tensors.erase(f.outputs[0]);
+  g.nodes.erase(g.nodes.begin() + p);
+  *st = infer_node(g, g.nodes[i - 1]);
+  return true;
+}
+
 PassResult run_fold_qdq(Graph& g, const PassContext&) {
   PassResult r;
   for (bool again = true; again;) {
@@ -552,6 +636,7 @@ PassResult run_fold_qdq(Graph& g, const PassContext&) {
       else if (hoist_q(g, i, &st)) stat = "q-hoisted";
       else if (lower(g, i, &st)) stat = "ops-lowered";
       else if (lower_clamp(g, i, &st)) stat = "clamps-lowered";
+      else if (lower_table(g, i, &st)) stat = "tables-lowered";
       if (!stat) continue;
       if (!st) {
         r.status = st;

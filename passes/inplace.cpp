@@ -33,7 +33,7 @@ const std::set<std::string>& unary_ops() {
       "Relu", "LeakyRelu", "Clip", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Elu", "Selu", "Celu",
       "Softplus", "Softsign", "Erf", "Exp", "Log", "Sqrt", "Neg", "Abs", "Reciprocal", "Floor", "Ceil",
       "Round", "Sign", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh",
-      "Atanh", "ThresholdedRelu", "Shrink"};
+      "Atanh", "ThresholdedRelu", "Shrink", "QLinearLookup"};
   return kOps;
 }
 

@@ -5,18 +5,44 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "compiler/ir/graph.h"
+#include "compiler/quant/calibrate.h"
 #include "compiler/support/status.h"
 #include "targets/targets.h"
 
 namespace kiln {
 
+// Post-training quantization (passes/quantize.cpp): what `--quantize int8` asked for.
+struct QuantizeRequest {
+  const CalibrationSet* data = nullptr;
+  CalibrationMethod method = CalibrationMethod::kMinMax;
+  double percentile = 99.99;
+  std::set<std::string> keep_float;  // node names (--keep-float)
+  bool io_int8 = false;              // --io int8: graph inputs/outputs become the int8 tensors
+  ProgressFn progress;
+};
+
+// What the quantize pass did: each quantized float tensor, the int8 tensor holding it (after
+// fold-qdq, the integer op's output of the same name) and its parameters.
+struct QuantizeReport {
+  struct Point {
+    std::string q;
+    float scale = 1.0f;
+    int32_t zero_point = 0;
+  };
+  std::map<std::string, Point> points;
+};
+
 struct PassContext {
   const Target* target = nullptr;
   // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise.
   bool inplace_depthwise = true;
+  // --quantize int8 (null: the quantize pass does nothing), and where it reports its points.
+  const QuantizeRequest* quantize = nullptr;
+  QuantizeReport* quantize_report = nullptr;
 };
 
 struct PassResult {

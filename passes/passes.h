@@ -10,6 +10,7 @@
 namespace kiln {
 
 PassResult run_fold_constants(Graph& g, const PassContext& ctx);
+PassResult run_quantize(Graph& g, const PassContext& ctx);
 PassResult run_fold_qdq(Graph& g, const PassContext& ctx);
 PassResult run_fold_batchnorm(Graph& g, const PassContext& ctx);
 PassResult run_fuse_activations(Graph& g, const PassContext& ctx);

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "codegen/layout.h"
 #include "compiler/driver/cross.h"
@@ -147,6 +150,40 @@ static Status fill_budget(const CompileOptions& opt, CompileResult* res) {
   return check_budget(*res, b);
 }
 
+// A progress bar on stderr: "calibrating [########            ]  40/100", redrawn when it moves
+// on a terminal; one line at the end in a log.
+static void progress_bar(size_t done, size_t total) {
+  static int last = -1;
+  const int width = 30, filled = static_cast<int>(width * done / (total ? total : 1));
+  const bool tty = isatty(2);
+  if (done != total && (!tty || filled == last)) return;
+  last = done == total ? -1 : filled;
+  std::fprintf(stderr, "%scalibrating [%s%s] %zu/%zu%s", tty ? "\r" : "",
+               std::string(static_cast<size_t>(filled), '#').c_str(),
+               std::string(static_cast<size_t>(width - filled), ' ').c_str(), done, total, done == total ? "\n" : "");
+  std::fflush(stderr);
+}
+
+Status prepare_quantization(const CompileOptions& opt, const Graph& g, CalibrationSet* data, QuantizeRequest* req) {
+  if (opt.quantize != "int8")
+    return error(ErrorCode::kBadOption, fmt::format("--quantize {} is not supported", opt.quantize), "use --quantize int8");
+  if (opt.calibration.sources.empty())
+    return error(ErrorCode::kBadOption, "--quantize int8 needs calibration data",
+                 "add --calibration DATA: a .npy file (N x input shape), or a folder of .npy/.pb/.bin samples");
+  if (!(opt.percentile > 50 && opt.percentile <= 100))
+    return error(ErrorCode::kBadOption, fmt::format("--percentile {} is outside (50, 100]", opt.percentile));
+  auto set = load_calibration(g, opt.calibration);
+  if (!set) return set.status();
+  *data = set.take();
+  req->data = data;
+  req->method = opt.calibration_method;
+  req->percentile = opt.percentile;
+  req->keep_float = std::set<std::string>(opt.keep_float.begin(), opt.keep_float.end());
+  req->io_int8 = opt.io_int8;
+  if (opt.progress) req->progress = progress_bar;
+  return Status::ok();
+}
+
 Expected<CompileResult> compile_model(const CompileOptions& opt) {
   CompileResult res;
   KILN_TRY(check_codegen_options(opt));
@@ -163,8 +200,24 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   PassContext ctx;
   ctx.target = res.target;
   ctx.inplace_depthwise = opt.inplace_depthwise;
+  CalibrationSet calibration;
+  QuantizeRequest quantize;
+  if (!opt.quantize.empty()) {
+    KILN_TRY(prepare_quantization(opt, res.graph, &calibration, &quantize));
+    ctx.quantize = &quantize;
+    ctx.quantize_report = &res.quantized;
+    res.calibration_samples = calibration.count();
+  } else if (opt.io_int8 || !opt.keep_float.empty() || !opt.calibration.sources.empty()) {
+    return error(ErrorCode::kBadOption, "--calibration, --keep-float and --io int8 need --quantize int8");
+  }
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
+  // --io int8: the boundary tensors carry their parameters into the generated header.
+  for (const auto& kv : res.quantized.points) {
+    const auto& pt = kv.second;
+    if (res.graph.is_graph_input(pt.q) || res.graph.is_graph_output(pt.q))
+      res.graph.tensor(pt.q).quant = QuantParams{{pt.scale}, {pt.zero_point}, -1};
+  }
   for (const auto& p : res.passes)
     if (p.first == "plan-memory") res.liveness_bound = p.second.stats.at("liveness-bound");
 

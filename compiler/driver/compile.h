@@ -9,6 +9,7 @@
 #include "codegen/module.h"
 #include "compiler/driver/budget.h"
 #include "compiler/import/onnx_import.h"
+#include "compiler/quant/calibrate.h"
 #include "passes/passes.h"
 
 namespace kiln {
@@ -30,6 +31,14 @@ struct CompileOptions {
   uint64_t ram_limit = 0;       // --ram-limit in bytes (0: the board's RAM, or unchecked)
   uint64_t flash_limit = 0;     // --flash-limit in bytes (0: the board's flash, or unchecked)
   bool stack_usage = false;     // --stack-usage: cross-build to measure code size and stack depth
+  // Post-training quantization (docs/quantization.md).
+  std::string quantize;         // --quantize: "" (keep the model's types) or "int8"
+  CalibrationSpec calibration;  // --calibration DATA / NAME=DATA, --calibration-format/-scale/-offset/-layout
+  CalibrationMethod calibration_method = CalibrationMethod::kMinMax;  // --calibration-method
+  double percentile = 99.99;    // --percentile (method percentile)
+  std::vector<std::string> keep_float;  // --keep-float NODE,...
+  bool io_int8 = false;         // --io int8
+  bool progress = false;        // progress bar on stderr while calibrating
 };
 
 struct NodeReport {
@@ -52,7 +61,12 @@ struct CompileResult {
   const Board* board = nullptr;        // --board, if given
   Budget budget;                       // what the model needs (and the limits, if any)
   std::vector<std::string> warnings;   // printed by the CLI as "warning: ..."
+  QuantizeReport quantized;            // --quantize: the quantized tensors and their parameters
+  size_t calibration_samples = 0;
 };
+
+// Checks the quantization options and reads the calibration data for graph `g`.
+Status prepare_quantization(const CompileOptions& opt, const Graph& g, CalibrationSet* data, QuantizeRequest* req);
 
 Expected<CompileResult> compile_model(const CompileOptions& opt);
 

@@ -12,6 +12,7 @@
 #include "compiler/driver/compile.h"
 #include "compiler/driver/verify.h"
 #include "compiler/driver/memory_report.h"
+#include "compiler/driver/quant_report.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ops/infer.h"
 
@@ -124,6 +125,13 @@ struct CommonOpts {
   std::vector<std::string> print_after;
   bool verify_each = false;
   bool no_inplace_depthwise = false;
+  // --quantize int8 and its calibration (docs/quantization.md)
+  std::string quantize;
+  std::vector<std::string> calibration;
+  std::string calibration_format, calibration_layout = "chw", calibration_method = "minmax", io = "float";
+  float calibration_scale = 1.0f, calibration_offset = 0.0f;
+  double percentile = 99.99;
+  std::vector<std::string> keep_float;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -136,6 +144,22 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
+  cmd->add_option("--quantize", o.quantize, "post-training quantization of a float model: int8")
+      ->check(CLI::IsMember({"int8"}));
+  cmd->add_option("--calibration", o.calibration,
+                  "calibration samples: a .npy (N x input shape), a .pb, or a folder of .npy/.pb/.bin; NAME=DATA per input");
+  cmd->add_option("--calibration-format", o.calibration_format, "element type of raw .bin samples: u8 or f32")
+      ->check(CLI::IsMember({"u8", "f32"}));
+  cmd->add_option("--calibration-scale", o.calibration_scale, "multiply every calibration value by this (e.g. 0.00392157 = 1/255)");
+  cmd->add_option("--calibration-offset", o.calibration_offset, "then add this");
+  cmd->add_option("--calibration-layout", o.calibration_layout, "chw (as the model's input) or hwc (channels-last samples, NCHW input)")
+      ->check(CLI::IsMember({"chw", "hwc"}));
+  cmd->add_option("--calibration-method", o.calibration_method, "activation ranges: minmax (default), percentile or mse")
+      ->check(CLI::IsMember({"minmax", "percentile", "mse"}));
+  cmd->add_option("--percentile", o.percentile, "percentile kept by --calibration-method percentile (default 99.99)");
+  cmd->add_option("--keep-float", o.keep_float, "nodes to leave in float: NODE,NODE,...")->delimiter(',');
+  cmd->add_option("--io", o.io, "float (default: quantize at the boundary) or int8 (the int8 tensors are the API)")
+      ->check(CLI::IsMember({"float", "int8"}));
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -158,6 +182,17 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
   c.inplace_depthwise = !o.no_inplace_depthwise;
+  c.quantize = o.quantize;
+  for (const auto& src : o.calibration) c.calibration.sources.push_back(parse_calibration_source(src));
+  c.calibration.format = o.calibration_format;
+  c.calibration.scale = o.calibration_scale;
+  c.calibration.offset = o.calibration_offset;
+  c.calibration.channels_last = o.calibration_layout == "hwc";
+  parse_calibration_method(o.calibration_method, &c.calibration_method);
+  c.percentile = o.percentile;
+  c.keep_float = o.keep_float;
+  c.io_int8 = o.io == "int8";
+  c.progress = true;
   return c;
 }
 
@@ -199,6 +234,10 @@ int main(int argc, char** argv) {
   inspect->add_flag("--ir", print_ir, "print the IR after the pipeline");
   inspect->add_flag("--json", ijson, "print the report (layers, memory plan) as JSON");
   inspect->add_option("--html", html, "write a self-contained HTML page: memory map and layer table");
+  std::vector<std::string> validation;
+  inspect->add_option("--validation", validation,
+                      "with --quantize: X.npy Y.npy (inputs, integer labels): top-1 accuracy of float and int8")
+      ->expected(2);
 
   std::string eval_model, eval_out;
   std::vector<std::string> eval_inputs, eval_shapes;
@@ -311,6 +350,7 @@ int main(int argc, char** argv) {
       if (!lim.first->empty() && !parse_size(*lim.first, lim.second))
         return fail(error(ErrorCode::kBadOption, fmt::format("'{}' is not a size", *lim.first), "e.g. 262144, 256K or 1M"));
     opts->stack_usage = stack_usage;
+    opts->progress = !quiet;
   }
   auto res = compile_model(*opts);
   if (!res) return fail(res.status());
@@ -343,5 +383,14 @@ int main(int argc, char** argv) {
   print_table(*res);
   print_summary(stdout, *res);
   if (print_ir) std::fputs(print_graph(res->graph).c_str(), stdout);
+  if (!opts->quantize.empty()) {
+    opts->progress = false;  // compile_model already showed it once
+    auto acc = quantization_accuracy(*opts, validation.empty() ? "" : validation[0],
+                                     validation.empty() ? "" : validation[1]);
+    if (!acc) return fail(acc.status());
+    std::printf("\n%s", quant_accuracy_text(*acc).c_str());
+  } else if (!validation.empty()) {
+    return fail(error(ErrorCode::kBadOption, "--validation needs --quantize int8"));
+  }
   return 0;
 }

@@ -7,6 +7,8 @@
 // bit for bit for integers, within host_rtol for floats (libm differs between C libraries).
 #include "compiler/driver/verify.h"
 
+#include "compiler/driver/quant_report.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -347,9 +349,18 @@ Expected<VerifyResult> verify_model(const VerifyOptions& opt) {
     host_tc = *h;
   }
 
-  // inputs and kiln's reference evaluation of the original model
+  // inputs and kiln's reference evaluation of the original model (--quantize: of its quantized
+  // twin, whose integer ops compute what the generated code must)
   auto ref = import_onnx_file(copt.model_path, copt.import);
   if (!ref) return ref.status();
+  if (!copt.quantize.empty()) {
+    Graph gf;
+    CalibrationSet data;
+    QuantizeReport report;
+    CompileOptions quiet = copt;
+    quiet.progress = false;
+    KILN_TRY(quantized_graphs(quiet, &gf, &*ref, &data, &report));
+  }
   if (!opt.inputs.empty() && opt.inputs.size() != ref->inputs.size())
     return error(ErrorCode::kBadOption, fmt::format("the model has {} inputs, {} given", ref->inputs.size(), opt.inputs.size()));
   std::vector<Tensor> inputs;

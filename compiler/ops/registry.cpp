@@ -19,7 +19,7 @@ const std::map<std::string, const OpDef*>& table() {
 
 const OpDef* find_op(const std::string& op_type, const std::string& domain) {
   std::string key = op_type;
-  if (domain == "com.microsoft") key = domain + "." + op_type;  // onnxruntime's contrib ops
+  if (domain == "com.microsoft" || domain == "kiln") key = domain + "." + op_type;  // contrib ops, kiln's own
   else if (!domain.empty() && domain != "ai.onnx") return nullptr;
   auto it = table().find(key);
   return it == table().end() ? nullptr : it->second;

@@ -1,0 +1,47 @@
+// kiln runtime: int8 / uint8 nonlinear functions without floating point.
+//
+// - lookup: any unary function of a per-tensor quantized input is a table of 256 outputs (one per
+//   input value), computed by the compiler exactly as DequantizeLinear -> f -> QuantizeLinear
+//   would compute it (Sigmoid, Tanh, HardSwish, Exp, ...).
+// - qsoftmax: e_k = table[max - x_k] with table[d] = round(2^16 * exp(-x_scale * d)); each output
+//   is y_zp + round(e_k / (sum * y_scale)), evaluated as (e_k * R + den / 2) / den with
+//   R = round(2^16 / y_scale) and den = sum * 2^16, in 64-bit integers. One division per element:
+//   Softmax sits on a model's few logits.
+#ifndef KILN_INT8_LUT_H_
+#define KILN_INT8_LUT_H_
+
+#include "kiln_base.h"
+
+namespace kiln {
+
+// y[i] = table[x[i] - XMIN]; XMIN is -128 for int8 and 0 for uint8. y may alias x.
+template <int N, int XMIN, typename XT, typename YT>
+inline void lookup(const XT* x, const YT* table, YT* y) {
+  for (int i = 0; i < N; ++i) y[i] = table[static_cast<int>(x[i]) - XMIN];
+}
+
+// Softmax along an axis of length N with stride INNER, for OUTER x INNER rows.
+template <int OUTER, int N, int INNER, typename T>
+inline void qsoftmax(const T* x, const uint32_t* table, uint64_t r, int32_t zy, int32_t lo, int32_t hi, T* y) {
+  for (int o = 0; o < OUTER; ++o) {
+    for (int in = 0; in < INNER; ++in) {
+      const T* xr = x + o * N * INNER + in;
+      T* yr = y + o * N * INNER + in;
+      int32_t m = xr[0];
+      for (int k = 1; k < N; ++k) m = xr[k * INNER] > m ? xr[k * INNER] : m;
+      uint32_t sum = 0;
+      for (int k = 0; k < N; ++k) sum += table[m - xr[k * INNER]];
+      const uint64_t den = static_cast<uint64_t>(sum) << 16;
+      for (int k = 0; k < N; ++k) {
+        const uint64_t q = (static_cast<uint64_t>(table[m - xr[k * INNER]]) * r + den / 2) / den;
+        int32_t v = zy + static_cast<int32_t>(q > 65535u ? 65535u : q);
+        v = v < lo ? lo : v > hi ? hi : v;
+        yr[k * INNER] = static_cast<T>(v);
+      }
+    }
+  }
+}
+
+}  // namespace kiln
+
+#endif  // KILN_INT8_LUT_H_
