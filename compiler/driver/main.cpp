@@ -352,6 +352,9 @@ int main(int argc, char** argv) {
     opts->stack_usage = stack_usage;
     opts->progress = !quiet;
   }
+  // inspect --calibration without --quantize: a pre-quantized model's int8 against its float.
+  const CalibrationSpec accuracy_data = opts->calibration;
+  if (!is_compile && opts->quantize.empty()) opts->calibration.sources.clear();
   auto res = compile_model(*opts);
   if (!res) return fail(res.status());
   if (!res->pass_log.empty()) std::fputs(res->pass_log.c_str(), stderr);
@@ -383,14 +386,15 @@ int main(int argc, char** argv) {
   print_table(*res);
   print_summary(stdout, *res);
   if (print_ir) std::fputs(print_graph(res->graph).c_str(), stdout);
-  if (!opts->quantize.empty()) {
+  if (!opts->quantize.empty() || !accuracy_data.sources.empty()) {
     opts->progress = false;  // compile_model already showed it once
+    opts->calibration = accuracy_data;
     auto acc = quantization_accuracy(*opts, validation.empty() ? "" : validation[0],
                                      validation.empty() ? "" : validation[1]);
     if (!acc) return fail(acc.status());
     std::printf("\n%s", quant_accuracy_text(*acc).c_str());
   } else if (!validation.empty()) {
-    return fail(error(ErrorCode::kBadOption, "--validation needs --quantize int8"));
+    return fail(error(ErrorCode::kBadOption, "--validation needs --calibration (and --quantize int8 for a float model)"));
   }
   return 0;
 }

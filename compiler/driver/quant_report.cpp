@@ -8,6 +8,7 @@
 #include <map>
 
 #include "compiler/ops/infer.h"
+#include "compiler/ops/quant_util.h"
 
 namespace kiln {
 
@@ -63,6 +64,36 @@ Status quantized_graphs(const CompileOptions& opt, Graph* gf, Graph* gq, Calibra
   if (!imported) return imported.status();
   *gf = imported.take();
   PassContext ctx;
+  if (opt.quantize.empty()) {
+    // A pre-quantized model: its QDQ graph evaluated in float against its integer lowering.
+    KILN_TRY(run_passes(*gf, ctx, {"fold-constants"}));
+    for (const Node& n : gf->nodes) {
+      if (n.op != "QuantizeLinear" || !n.domain.empty() || n.inputs.size() < 3) continue;
+      const Tensor& s = gf->tensor(n.inputs[1]);
+      const Tensor& z = gf->tensor(n.inputs[2]);
+      if (!s.is_const || !z.is_const || s.numel() != 1 || gf->tensor(n.inputs[0]).is_const) continue;
+      // Q -> DQ -> Relu|Clip -> Q: fold-qdq moves the clamp into the op before, so the integers
+      // here hold the clamped values; the second Q is the point.
+      bool clamped = false;
+      for (size_t c : gf->consumers(n.outputs[0])) {
+        const Node& dq = gf->nodes[c];
+        if (dq.op != "DequantizeLinear") continue;
+        for (size_t a : gf->consumers(dq.outputs[0]))
+          clamped |= gf->nodes[a].op == "Relu" || gf->nodes[a].op == "Clip";
+      }
+      if (clamped) continue;
+      // Compared where the QDQ graph itself quantizes: its float evaluation's integers there.
+      report->points[n.outputs[0]] = {n.outputs[0], s.as<float>()[0], static_cast<int32_t>(z.int_at(0))};
+    }
+    if (report->points.empty())
+      return error(ErrorCode::kBadOption, "the model is not quantized: nothing to compare",
+                   "add --quantize int8 to quantize it");
+    auto set = load_calibration(*gf, opt.calibration);
+    if (!set) return set.status();
+    *data = set.take();
+    *gq = *gf;
+    return run_passes(*gq, ctx, {"fold-qdq", "dce"});
+  }
   KILN_TRY(run_passes(*gf, ctx, {"fold-constants", "fold-qdq", "dce", "fold-batchnorm"}));
   QuantizeRequest req;
   KILN_TRY(prepare_quantization(opt, *gf, data, &req));
@@ -90,8 +121,12 @@ Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const s
     for (const auto& kv : report.points) {
       const Tensor* q = gq.find(kv.second.q);
       const Tensor* f = gf.find(kv.first);
-      if (!q || !f || f->dtype != DType::kFloat32 || q->numel() != f->numel()) continue;
-      layer[kv.first].add(f->as<float>(), dequantized(*q, kv.second.scale, kv.second.zero_point));
+      if (!q || !f || q->numel() != f->numel()) continue;
+      if (f->dtype == DType::kFloat32)
+        layer[kv.first].add(f->as<float>(), dequantized(*q, kv.second.scale, kv.second.zero_point));
+      else if (is_quant_type(f->dtype))
+        layer[kv.first].add(dequantized(*f, kv.second.scale, kv.second.zero_point).data(),
+                            dequantized(*q, kv.second.scale, kv.second.zero_point));
     }
     for (const auto& o_name : gf.outputs) {
       const Tensor& f = gf.tensor(o_name);
@@ -107,7 +142,9 @@ Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const s
   for (const auto& kv : layer) {
     LayerSqnr l;
     l.tensor = kv.first;
-    const int p = gf.producer(kv.first);
+    int p = gf.producer(kv.first);
+    if (p >= 0 && gf.nodes[static_cast<size_t>(p)].op == "QuantizeLinear")
+      p = gf.producer(gf.nodes[static_cast<size_t>(p)].inputs[0]);
     l.node = p >= 0 ? gf.nodes[static_cast<size_t>(p)].name : "(input)";
     l.op = p >= 0 ? gf.nodes[static_cast<size_t>(p)].op : "";
     l.sqnr_db = kv.second.db();
@@ -147,13 +184,14 @@ Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const s
 }
 
 std::string quant_accuracy_text(const QuantAccuracy& a) {
-  std::string s = fmt::format("int8 quantization, measured on {} calibration samples (worst layers first)\n", a.samples);
+  std::string s = fmt::format("int8 against float, measured on {} samples (worst layers first)\n", a.samples);
   s += fmt::format("{:>9}  {:<32} {:<20} {:>12} {:>5}\n", "SQNR dB", "tensor", "op", "scale", "zp");
   auto db = [](double v) { return std::isinf(v) ? std::string(v > 0 ? "exact" : "-inf") : fmt::format("{:.1f}", v); };
+  auto db_unit = [&](double v) { return std::isinf(v) ? db(v) : db(v) + " dB"; };
   for (const auto& l : a.layers)
     s += fmt::format("{:>9}  {:<32} {:<20} {:>12.6g} {:>5}\n", db(l.sqnr_db), l.tensor.substr(0, 32), l.op, l.scale,
                      l.zero_point);
-  for (const auto& o : a.outputs) s += fmt::format("output {}: SQNR {} dB\n", o.tensor, db(o.sqnr_db));
+  for (const auto& o : a.outputs) s += fmt::format("output {}: SQNR {}\n", o.tensor, db_unit(o.sqnr_db));
   if (a.top1_total)
     s += fmt::format("top-1 agreement with float: {}/{} = {:.2f}%\n", a.top1_agree, a.top1_total,
                      100.0 * a.top1_agree / a.top1_total);

@@ -110,3 +110,31 @@ TEST_CASE("kiln targets lists cores and boards", "[cli]") {
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::Contains("cortex-m4") && Catch::Contains("nrf52840dk"));
 }
+
+TEST_CASE("--quantize int8: calibration is required, --io int8 puts scale and zero point in the header", "[cli][quant]") {
+  const std::string model = kExamples + "/digits_cnn/model.onnx", calib = kExamples + "/digits_cnn/calib_x.npy";
+  Run r = kiln("compile " + model + " -o /tmp/kiln_cli_q --quantize int8");
+  CHECK(r.status == 1);
+  CHECK(r.out.find("--calibration") != std::string::npos);
+  CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q --calibration " + calib).status == 1);
+  CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q --quantize int8 --calibration /no/such.npy").status == 1);
+
+  fs::path out = fresh_dir("kiln_cli_q_io");
+  r = kiln("compile " + model + " -o " + out.string() + " -q --quantize int8 --io int8 --calibration " + calib);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.empty());  // -q: not even the progress bar
+  const std::string h = slurp(out / "model.h");
+  CHECK(h.find("#define MODEL_INPUT_0_SCALE 0.00392156886f") != std::string::npos);
+  CHECK(h.find("#define MODEL_INPUT_0_ZERO_POINT -128") != std::string::npos);
+  CHECK(h.find("#define MODEL_OUTPUT_0_SCALE") != std::string::npos);
+  CHECK(h.find("int model_run(const int8_t *in0, int8_t *out0);") != std::string::npos);
+  // No float left in the integer kernels' model code.
+  const std::string c = slurp(out / "model.cpp");
+  CHECK(c.find("float") == std::string::npos);
+
+  r = kiln("inspect " + model + " --quantize int8 --calibration " + calib + " --calibration-method percentile --validation " +
+           kExamples + "/digits_cnn/test_x.npy " + kExamples + "/digits_cnn/test_y.npy");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("SQNR dB") != std::string::npos);
+  CHECK(r.out.find("validation top-1: float 441/450") != std::string::npos);
+}

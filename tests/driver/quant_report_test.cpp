@@ -1,0 +1,42 @@
+// compiler/driver/quant_report: the digits example quantized to int8 with calibration samples from
+// its training split keeps its held-out accuracy within one point (the bar), and the
+// per-layer report covers every quantized tensor.
+#include <catch2/catch.hpp>
+
+#include "compiler/driver/quant_report.h"
+
+using namespace kiln;
+
+namespace {
+const std::string kDigits = std::string(KILN_SOURCE_DIR) + "/examples/digits_cnn";
+}
+
+TEST_CASE("digits int8 stays within one point of float on the held-out split", "[driver][quant]") {
+  CompileOptions opt;
+  opt.model_path = kDigits + "/model.onnx";
+  opt.quantize = "int8";
+  opt.calibration.sources = {{"", kDigits + "/calib_x.npy"}};
+  for (auto method : {CalibrationMethod::kMinMax, CalibrationMethod::kPercentile, CalibrationMethod::kMse}) {
+    opt.calibration_method = method;
+    auto acc = quantization_accuracy(opt, kDigits + "/test_x.npy", kDigits + "/test_y.npy");
+    REQUIRE(acc.has_value());
+    INFO(quant_accuracy_text(*acc));
+    CHECK(acc->samples == 200);
+    REQUIRE(acc->val_total == 450);
+    CHECK(acc->float_correct == 441);  // examples/digits_cnn/accuracy.txt
+    CHECK(acc->int8_correct + 4 >= acc->float_correct);  // 4.5 = one point of 450
+    CHECK(acc->layers.size() >= 4);
+    for (const auto& l : acc->layers) CHECK(l.sqnr_db > 20.0);
+    CHECK(acc->top1_agree >= 197);
+  }
+}
+
+TEST_CASE("a pre-quantized model's report compares its integer code with its float QDQ graph", "[driver][quant]") {
+  CompileOptions opt;
+  opt.model_path = std::string(KILN_SOURCE_DIR) + "/tests/quant/models/qdq_int8/model.onnx";
+  opt.calibration.sources = {{"", std::string(KILN_SOURCE_DIR) + "/tests/quant/models/qdq_int8/test_data_set_0/input_0.pb"}};
+  auto acc = quantization_accuracy(opt, "", "");
+  if (!acc.has_value()) FAIL(acc.status().str());
+  CHECK_FALSE(acc->layers.empty());
+  for (const auto& l : acc->layers) CHECK(l.sqnr_db > 25.0);
+}
