@@ -111,7 +111,7 @@ TEST_CASE("kiln targets lists cores and boards", "[cli]") {
   CHECK_THAT(r.out, Catch::Contains("cortex-m4") && Catch::Contains("nrf52840dk"));
 }
 
-TEST_CASE("--quantize int8: calibration is required, --io int8 puts scale and zero point in the header", "[cli][quant]") {
+TEST_CASE("compile with quantize int8: calibration is required, --io int8 puts scale and zero point in the header", "[cli][quant]") {
   const std::string model = kExamples + "/digits_cnn/model.onnx", calib = kExamples + "/digits_cnn/calib_x.npy";
   Run r = kiln("compile " + model + " -o /tmp/kiln_cli_q --quantize int8");
   CHECK(r.status == 1);
