@@ -22,7 +22,7 @@
 //
 // Data movement commutes with per-tensor (de)quantization, so before matching, DQ sinks below
 // Reshape/Flatten/Squeeze/Unsqueeze/Transpose/Identity/MaxPool (DQ -> V becomes V on the
-// integers -> DQ) and Q rises above them; a DQ feeding a Q with the same scale and zero point
+// integers -> DQ), and below a Concat whose inputs all share one scale and zero point, and Q rises above them; a DQ feeding a Q with the same scale and zero point
 // then disappears. The rules run to a fixed point. Whatever matches no rule stays a float op
 // between a DQ and a Q: correct, just not integer (Softmax on a model's logits, for example).
 //
@@ -273,12 +273,20 @@ bool is_view_op(const Node& n) {
 bool sink_dq(Graph& g, size_t i, Status* st) {
   Node& v = g.nodes[i];
   DqInfo d;
-  if (!is_view_op(v) || v.inputs.empty() || v.outputs.size() != 1 || !dq_of(g, v.inputs[0], &d)) return false;
+  const bool concat = v.op == "Concat" && v.domain.empty();
+  if ((!is_view_op(v) && !concat) || v.inputs.empty() || v.outputs.size() != 1 || !dq_of(g, v.inputs[0], &d))
+    return false;
   if (v.op == "MaxPool" && v.outputs.size() > 1) return false;
   const std::string y = v.outputs[0];
-  const std::string yq = g.unique_name(y + "_q");
   Node nv = v;
   nv.inputs[0] = d.x;
+  // Concat: every input dequantized with the same type, scale and zero point.
+  for (size_t k = 1; concat && k < v.inputs.size(); ++k) {
+    DqInfo e;
+    if (!dq_of(g, v.inputs[k], &e) || e.s != d.s || e.z != d.z || e.t != d.t) return false;
+    nv.inputs[k] = e.x;
+  }
+  const std::string yq = g.unique_name(y + "_q");
   nv.outputs[0] = yq;
   Tensor t;
   t.name = yq;

@@ -12,6 +12,8 @@
 //        MaxPool) of a point: fold-qdq moves the DequantizeLinear below them, so they run on the
 //        integers with their input's parameters;
 //      - nodes named in --keep-float and the tensors only they touch.
+//    The inputs of a Concat share one scale and zero point (the union of their ranges), so the
+//    Concat runs on the integers and its output is no point of its own.
 //    Graph inputs read by an integer op are points (QuantizeLinear at the boundary); with
 //    --io int8 every float graph input and output is one, and the graph's own tensor becomes the
 //    int8 tensor (its scale and zero point go to the generated header).
@@ -32,6 +34,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "compiler/ops/infer.h"
@@ -173,8 +176,27 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   };
   for (const auto& in : g.inputs)
     if (req.io_int8 && is_float_act(g, in)) add_point(in);
+  std::map<std::string, std::string> parent;  // Concat: points that must share parameters
+  std::function<std::string(const std::string&)> root = [&](const std::string& t) {
+    auto it = parent.find(t);
+    return it == parent.end() || it->second == t ? t : (it->second = root(it->second));
+  };
   for (const Node& n : g.nodes) {
     if (kept(n)) continue;
+    if (n.op == "Concat" && n.domain.empty() && is_float_act(g, n.outputs[0]) &&
+        std::all_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& x) { return is_float_act(g, x); })) {
+      // Concat runs on the integers when all its inputs share one scale and zero point.
+      std::vector<std::string> srcs;
+      for (const auto& x : n.inputs) {
+        if (!is_point.count(x) && !moved_from.count(x) && !fused.count(x)) add_point(x);
+        srcs.push_back(is_point.count(x) ? x : moved_from.count(x) ? moved_from[x] : "");
+      }
+      if (std::find(srcs.begin(), srcs.end(), "") == srcs.end()) {
+        for (const auto& src : srcs) parent[root(src)] = root(srcs[0]);
+        moved_from[n.outputs[0]] = srcs[0];
+        continue;
+      }
+    }
     if (is_data_movement(n)) {
       const std::string& x = n.inputs[0];
       if (is_point.count(x)) moved_from[n.outputs[0]] = x;
@@ -208,7 +230,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   // 2. Ranges (points that carry another point's values through data movement reuse its).
   std::vector<std::string> to_calibrate;
   for (const auto& t : points)
-    if (!fixed.count(t) && !moved_from.count(t)) to_calibrate.push_back(t);
+    if ((!fixed.count(t) || parent.count(t)) && !moved_from.count(t)) to_calibrate.push_back(t);
   for (const auto& t : points)
     if (moved_from.count(t) && !is_point.count(moved_from[t])) to_calibrate.push_back(t);
   auto ranges = calibrate(g, to_calibrate, *req.data, req.method, req.percentile, req.progress);
@@ -216,9 +238,23 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
     r.status = ranges.status();
     return r;
   }
+  // Points joined by a Concat take the union of their ranges.
+  std::map<std::string, QuantRange> group;
+  for (const auto& t : points) {
+    if (!parent.count(t) || !ranges->count(t)) continue;
+    QuantRange r = ranges->at(t);
+    if (fixed.count(t)) {
+      const Params& f = fixed[t];
+      r = {f.scale * static_cast<float>(-128 - f.zero_point), f.scale * static_cast<float>(127 - f.zero_point)};
+    }
+    auto it = group.find(root(t));
+    if (it == group.end()) group[root(t)] = r;
+    else it->second = {std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
+  }
   std::map<std::string, Params> params;
   for (const auto& t : points) {
-    if (fixed.count(t)) params[t] = fixed[t];
+    if (parent.count(t) && group.count(root(t))) params[t] = params_of(group[root(t)]);
+    else if (fixed.count(t)) params[t] = fixed[t];
     else if (ranges->count(t)) params[t] = params_of(ranges->at(t));
   }
   for (const auto& t : points)

@@ -36,12 +36,12 @@ Graph small_cnn() {
   return g;
 }
 
-CalibrationSet samples(int n) {
+CalibrationSet samples(int n, size_t numel = 32) {
   CalibrationSet s;
   s.inputs = {"x"};
   s.samples.resize(1);
   for (int k = 0; k < n; ++k) {
-    std::vector<float> v(32);
+    std::vector<float> v(numel);
     for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(0.37f * static_cast<float>(i) + 0.9f * static_cast<float>(k));
     s.samples[0].push_back(v);
   }
@@ -189,4 +189,38 @@ TEST_CASE("calibration method mse clips a heavy-tailed distribution's tails", "[
   REQUIRE(mse.has_value());
   CHECK(mse->at("y").hi < 0.97f * mm->at("y").hi);
   CHECK(mse->at("y").hi > 0.6f * mm->at("y").hi);
+}
+
+TEST_CASE("quantize: a Concat's inputs share parameters and it runs on the integers", "[passes][quant]") {
+  Graph g;
+  g.opset = 13;
+  test::add_input(g, "x", {1, 2, 3, 3});
+  test::add_const(g, "Wa", {2, 2, 1, 1}, {0.5f, -1.0f, 2.0f, 0.25f});
+  test::add_const(g, "Wb", {3, 2, 1, 1}, {3.0f, 1.0f, -2.0f, 0.5f, 0.1f, 0.7f});
+  test::add_node(g, "Conv", {"x", "Wa"}, {"a"}, "conv_a");
+  test::add_node(g, "Relu", {"a"}, {"ar"}, "relu_a");
+  test::add_node(g, "Conv", {"x", "Wb"}, {"b"}, "conv_b");
+  Node& cat = test::add_node(g, "Concat", {"ar", "b"}, {"c"}, "concat");
+  cat.set_int("axis", 1);
+  test::add_node(g, "Relu", {"c"}, {"y"}, "out");
+  g.outputs = {"y"};
+  REQUIRE(infer_graph(g, false).is_ok());
+  Graph f = g;
+  const CalibrationSet data = samples(6, 18);
+  QuantizeRequest req;
+  req.data = &data;
+  QuantizeReport report;
+  REQUIRE(quantize(g, req, &report).is_ok());
+  for (const Node& n : g.nodes)
+    if (n.op == "Concat") CHECK(g.tensor(n.outputs[0]).dtype == DType::kInt8);
+  CHECK(report.points.at("ar").scale == report.points.at("b").scale);
+  CHECK(report.points.at("ar").zero_point == report.points.at("b").zero_point);
+  const auto o = ops(g);
+  CHECK(std::count(o.begin(), o.end(), "DequantizeLinear") == 1);  // only at the output
+  for (size_t k = 0; k < data.count(); ++k) {
+    REQUIRE(run_sample(f, data, k).is_ok());
+    REQUIRE(run_sample(g, data, k).is_ok());
+    const auto a = test::values(f.tensor("y")), b = test::values(g.tensor("y"));
+    for (size_t i = 0; i < a.size(); ++i) CHECK(std::fabs(a[i] - b[i]) <= 2 * report.points.at("b").scale);
+  }
 }
