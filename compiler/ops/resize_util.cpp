@@ -230,9 +230,8 @@ Status emit_resize(OpCtx& ctx, const ResizeSpec& s) {
   // Weights of taps [from, to) of every output index, as float32.
   auto weights = [](const ResizeAxis& a, int from, int to) {
     std::vector<float> v;
-    for (size_t j = 0; j < a.w.size(); ++j)
-      if (static_cast<int>(j % static_cast<size_t>(a.taps)) >= from && static_cast<int>(j % static_cast<size_t>(a.taps)) < to)
-        v.push_back(static_cast<float>(a.w[j]));
+    for (size_t o = 0; o < a.w.size(); o += static_cast<size_t>(a.taps))
+      for (int k = from; k < to; ++k) v.push_back(static_cast<float>(a.w[o + static_cast<size_t>(k)]));
     return v;
   };
   const std::string head = fmt::format("{}, {}, {}, {}, {}, {}", dtype_c_name(t), nc, ih, iw, oh, ow);
