@@ -1,4 +1,5 @@
-// kiln runtime: convolution (NCHW, weights [M, C/G, KH, KW]); 1-D convolutions run with H = 1.
+// kiln runtime: convolution (NCDHW, weights [M, C/G, KD, KH, KW]). The kernels are 3-D; 2-D
+// convolutions run with D = KD = 1 and 1-D ones also with H = KH = 1, which the compiler folds away.
 #ifndef KILN_CONV_H_
 #define KILN_CONV_H_
 
@@ -95,56 +96,67 @@ inline void depthwise2d_inplace(float* xy, const float* w, const float* bias, fl
 }
 
 // Direct convolution. Every shape, stride, pad and dilation is a template constant, so the
-// window loops have literal bounds. Per output row/column the valid kernel range is computed
-// once, so the inner loop carries no bounds checks. Output channels go four at a time where the
-// group has four: each input value loaded then feeds four multiply-adds into four register
-// accumulators. `bias` may be null.
-template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
-          int PL, int DH, int DW, int G, typename Act>
-inline void conv2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+// window loops have literal bounds. Per output position the valid kernel range of each dim is
+// computed once, so the inner loop carries no bounds checks. Output channels go four at a time
+// where the group has four: each input value loaded then feeds four multiply-adds into four
+// register accumulators. `bias` may be null. Pads are front (PF), top (PT) and left (PL).
+template <int C, int D, int H, int W, int M, int KD, int KH, int KW, int OD, int OH, int OW, int SD, int SH,
+          int SW, int PF, int PT, int PL, int DD, int DH, int DW, int G, typename Act>
+inline void conv3d(const float* x, const float* w, const float* bias, float* y, Act act) {
   constexpr int CG = C / G;  // input channels per group
   constexpr int MG = M / G;  // output channels per group
-  constexpr int WM = CG * KH * KW;  // weights per output channel
-  if (CG == 1 && MG == 1) {
+  constexpr int WM = CG * KD * KH * KW;  // weights per output channel
+  constexpr int OP = OD * OH * OW;  // outputs per channel
+  // A 2-D (or 1-D) convolution: one input plane per channel, its tap range a constant, so the
+  // code is the plain 2-D loop nest (computing it at run time changes GCC's code for 2-D models).
+  constexpr bool kFlat = D == 1 && KD == 1 && OD == 1 && PF == 0;
+  if (kFlat && CG == 1 && MG == 1) {
     depthwise2d<C, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(x, w, bias, y, act);
     return;
   }
   for (int g = 0; g < G; ++g) {
-    const float* xg = x + g * CG * H * W;
+    const float* xg = x + g * CG * D * H * W;
     int mm = 0;
     for (; mm + 4 <= MG; mm += 4) {
       const int m = g * MG + mm;
       const float* w0 = w + m * WM;
       const float b0 = bias ? bias[m] : 0.0f, b1 = bias ? bias[m + 1] : 0.0f;
       const float b2 = bias ? bias[m + 2] : 0.0f, b3 = bias ? bias[m + 3] : 0.0f;
-      float* y0 = y + m * OH * OW;
-      for (int oh = 0; oh < OH; ++oh) {
-        const int ih0 = oh * SH - PT;
-        int kh0, kh1;
-        conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-        for (int ow = 0; ow < OW; ++ow) {
-          const int iw0 = ow * SW - PL;
-          int kw0, kw1;
-          conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-          float a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-          for (int c = 0; c < CG; ++c) {
-            for (int kh = kh0; kh < kh1; ++kh) {
-              const float* xr = xg + (c * H + ih0 + kh * DH) * W + iw0;
-              const float* wr = w0 + (c * KH + kh) * KW;
-              for (int kw = kw0; kw < kw1; ++kw) {
-                const float xv = xr[kw * DW];
-                a0 += xv * wr[kw];
-                a1 += xv * wr[WM + kw];
-                a2 += xv * wr[2 * WM + kw];
-                a3 += xv * wr[3 * WM + kw];
+      float* y0 = y + m * OP;
+      for (int od = 0; od < OD; ++od) {
+        const int id0 = od * SD - PF;
+        int kd0 = 0, kd1 = 1;
+        if (!kFlat) conv_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+        for (int oh = 0; oh < OH; ++oh) {
+          const int ih0 = oh * SH - PT;
+          int kh0, kh1;
+          conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+          for (int ow = 0; ow < OW; ++ow) {
+            const int iw0 = ow * SW - PL;
+            int kw0, kw1;
+            conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+            float a0 = b0, a1 = b1, a2 = b2, a3 = b3;
+            for (int c = 0; c < CG; ++c) {
+              for (int kd = kd0; kd < kd1; ++kd) {
+                for (int kh = kh0; kh < kh1; ++kh) {
+                  const float* xr = xg + ((c * D + id0 + kd * DD) * H + ih0 + kh * DH) * W + iw0;
+                  const float* wr = w0 + ((c * KD + kd) * KH + kh) * KW;
+                  for (int kw = kw0; kw < kw1; ++kw) {
+                    const float xv = xr[kw * DW];
+                    a0 += xv * wr[kw];
+                    a1 += xv * wr[WM + kw];
+                    a2 += xv * wr[2 * WM + kw];
+                    a3 += xv * wr[3 * WM + kw];
+                  }
+                }
               }
             }
+            const int o = (od * OH + oh) * OW + ow;
+            y0[o] = act(a0);
+            y0[OP + o] = act(a1);
+            y0[2 * OP + o] = act(a2);
+            y0[3 * OP + o] = act(a3);
           }
-          const int o = oh * OW + ow;
-          y0[o] = act(a0);
-          y0[OH * OW + o] = act(a1);
-          y0[2 * OH * OW + o] = act(a2);
-          y0[3 * OH * OW + o] = act(a3);
         }
       }
     }
@@ -152,67 +164,94 @@ inline void conv2d(const float* x, const float* w, const float* bias, float* y, 
       const int m = g * MG + mm;
       const float b = bias ? bias[m] : 0.0f;
       const float* wm = w + m * WM;
-      float* ym = y + m * OH * OW;
-      for (int oh = 0; oh < OH; ++oh) {
-        const int ih0 = oh * SH - PT;
-        int kh0, kh1;
-        conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-        for (int ow = 0; ow < OW; ++ow) {
-          const int iw0 = ow * SW - PL;
-          int kw0, kw1;
-          conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-          float acc = b;
-          for (int c = 0; c < CG; ++c) {
-            for (int kh = kh0; kh < kh1; ++kh) {
-              const float* xr = xg + (c * H + ih0 + kh * DH) * W + iw0;
-              const float* wr = wm + (c * KH + kh) * KW;
-              for (int kw = kw0; kw < kw1; ++kw) acc += xr[kw * DW] * wr[kw];
+      float* ym = y + m * OP;
+      for (int od = 0; od < OD; ++od) {
+        const int id0 = od * SD - PF;
+        int kd0 = 0, kd1 = 1;
+        if (!kFlat) conv_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+        for (int oh = 0; oh < OH; ++oh) {
+          const int ih0 = oh * SH - PT;
+          int kh0, kh1;
+          conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+          for (int ow = 0; ow < OW; ++ow) {
+            const int iw0 = ow * SW - PL;
+            int kw0, kw1;
+            conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+            float acc = b;
+            for (int c = 0; c < CG; ++c) {
+              for (int kd = kd0; kd < kd1; ++kd) {
+                for (int kh = kh0; kh < kh1; ++kh) {
+                  const float* xr = xg + ((c * D + id0 + kd * DD) * H + ih0 + kh * DH) * W + iw0;
+                  const float* wr = wm + ((c * KD + kd) * KH + kh) * KW;
+                  for (int kw = kw0; kw < kw1; ++kw) acc += xr[kw * DW] * wr[kw];
+                }
+              }
             }
+            ym[(od * OH + oh) * OW + ow] = act(acc);
           }
-          ym[oh * OW + ow] = act(acc);
         }
       }
     }
   }
 }
 
-// Transposed convolution (weights [C, M/G, KH, KW]) as a scatter: y starts at the bias, every
-// input pixel adds its products with the kernel into the outputs it reaches, then the
-// activation is applied in a last pass. Output padding is simply part of OH / OW.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
           int PL, int DH, int DW, int G, typename Act>
-inline void conv_transpose2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+inline void conv2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+  conv3d<C, 1, H, W, M, 1, KH, KW, 1, OH, OW, 1, SH, SW, 0, PT, PL, 1, DH, DW, G>(x, w, bias, y, act);
+}
+
+// Transposed convolution (weights [C, M/G, KD, KH, KW]) as a scatter: y starts at the bias,
+// every input value adds its products with the kernel into the outputs it reaches, then the
+// activation is applied in a last pass. Output padding is simply part of OD / OH / OW.
+template <int C, int D, int H, int W, int M, int KD, int KH, int KW, int OD, int OH, int OW, int SD, int SH,
+          int SW, int PF, int PT, int PL, int DD, int DH, int DW, int G, typename Act>
+inline void conv_transpose3d(const float* x, const float* w, const float* bias, float* y, Act act) {
   constexpr int CG = C / G;  // input channels per group
   constexpr int MG = M / G;  // output channels per group
+  constexpr int OP = OD * OH * OW;  // outputs per channel
   for (int m = 0; m < M; ++m) {
     const float b = bias ? bias[m] : 0.0f;
-    for (int i = 0; i < OH * OW; ++i) y[m * OH * OW + i] = b;
+    for (int i = 0; i < OP; ++i) y[m * OP + i] = b;
   }
   for (int c = 0; c < C; ++c) {
     const int g = c / CG;
-    const float* xc = x + c * H * W;
-    for (int ih = 0; ih < H; ++ih) {
-      const int oh0 = ih * SH - PT;
-      int kh0, kh1;
-      conv_taps<KH, DH>(oh0, 0, OH, &kh0, &kh1);
-      for (int iw = 0; iw < W; ++iw) {
-        const int ow0 = iw * SW - PL;
-        int kw0, kw1;
-        conv_taps<KW, DW>(ow0, 0, OW, &kw0, &kw1);
-        const float xv = xc[ih * W + iw];
-        for (int mm = 0; mm < MG; ++mm) {
-          const float* wk = w + (c * MG + mm) * KH * KW;
-          float* ym = y + (g * MG + mm) * OH * OW;
-          for (int kh = kh0; kh < kh1; ++kh) {
-            float* yr = ym + (oh0 + kh * DH) * OW + ow0;
-            const float* wr = wk + kh * KW;
-            for (int kw = kw0; kw < kw1; ++kw) yr[kw * DW] += xv * wr[kw];
+    const float* xc = x + c * D * H * W;
+    for (int id = 0; id < D; ++id) {
+      const int od0 = id * SD - PF;
+      int kd0, kd1;
+      conv_taps<KD, DD>(od0, 0, OD, &kd0, &kd1);
+      for (int ih = 0; ih < H; ++ih) {
+        const int oh0 = ih * SH - PT;
+        int kh0, kh1;
+        conv_taps<KH, DH>(oh0, 0, OH, &kh0, &kh1);
+        for (int iw = 0; iw < W; ++iw) {
+          const int ow0 = iw * SW - PL;
+          int kw0, kw1;
+          conv_taps<KW, DW>(ow0, 0, OW, &kw0, &kw1);
+          const float xv = xc[(id * H + ih) * W + iw];
+          for (int mm = 0; mm < MG; ++mm) {
+            const float* wk = w + (c * MG + mm) * KD * KH * KW;
+            float* ym = y + (g * MG + mm) * OP;
+            for (int kd = kd0; kd < kd1; ++kd) {
+              for (int kh = kh0; kh < kh1; ++kh) {
+                float* yr = ym + ((od0 + kd * DD) * OH + oh0 + kh * DH) * OW + ow0;
+                const float* wr = wk + (kd * KH + kh) * KW;
+                for (int kw = kw0; kw < kw1; ++kw) yr[kw * DW] += xv * wr[kw];
+              }
+            }
           }
         }
       }
     }
   }
-  for (int i = 0; i < M * OH * OW; ++i) y[i] = act(y[i]);
+  for (int i = 0; i < M * OP; ++i) y[i] = act(y[i]);
+}
+
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
+          int PL, int DH, int DW, int G, typename Act>
+inline void conv_transpose2d(const float* x, const float* w, const float* bias, float* y, Act act) {
+  conv_transpose3d<C, 1, H, W, M, 1, KH, KW, 1, OH, OW, 1, SH, SW, 0, PT, PL, 1, DH, DW, G>(x, w, bias, y, act);
 }
 
 }  // namespace kiln

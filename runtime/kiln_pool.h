@@ -1,5 +1,6 @@
-// kiln runtime: pooling over NCHW planes (1-D pools run with H = 1). The batch and channel dims
-// are one loop of C planes, since every plane is pooled alone.
+// kiln runtime: pooling over NCDHW planes. The window kernels are 3-D; 2-D pools run with
+// D = KD = 1 and 1-D ones also with H = KH = 1, which the compiler folds away. The batch and
+// channel dims are one loop of C planes, since every plane is pooled alone.
 #ifndef KILN_POOL_H_
 #define KILN_POOL_H_
 
@@ -27,93 +28,137 @@ inline void pool_taps(int i0, int lo, int hi, int* k0, int* k1) {
   *k1 = b < *k0 ? *k0 : (b < K ? b : K);
 }
 
+template <typename T, int C, int D, int H, int W, int KD, int KH, int KW, int OD, int OH, int OW, int SD,
+          int SH, int SW, int PF, int PT, int PL, int DD, int DH, int DW>
+inline void maxpool3d(const T* x, T* y) {
+  for (int c = 0; c < C; ++c) {
+    const T* xc = x + c * D * H * W;
+    T* yc = y + c * OD * OH * OW;
+    for (int od = 0; od < OD; ++od) {
+      const int id0 = od * SD - PF;
+      int kd0, kd1;
+      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      for (int oh = 0; oh < OH; ++oh) {
+        const int ih0 = oh * SH - PT;
+        int kh0, kh1;
+        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        for (int ow = 0; ow < OW; ++ow) {
+          const int iw0 = ow * SW - PL;
+          int kw0, kw1;
+          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          T m = pool_lowest<T>();
+          for (int kd = kd0; kd < kd1; ++kd) {
+            for (int kh = kh0; kh < kh1; ++kh) {
+              const T* xr = xc + ((id0 + kd * DD) * H + ih0 + kh * DH) * W + iw0;
+              for (int kw = kw0; kw < kw1; ++kw) m = max_of(m, xr[kw * DW]);
+            }
+          }
+          yc[(od * OH + oh) * OW + ow] = m;
+        }
+      }
+    }
+  }
+}
+
 template <typename T, int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
           int PL, int DH, int DW>
 inline void maxpool2d(const T* x, T* y) {
-  for (int c = 0; c < C; ++c) {
-    const T* xc = x + c * H * W;
-    T* yc = y + c * OH * OW;
-    for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      int kh0, kh1;
-      pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        int kw0, kw1;
-        pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-        T m = pool_lowest<T>();
-        for (int kh = kh0; kh < kh1; ++kh) {
-          const T* xr = xc + (ih0 + kh * DH) * W + iw0;
-          for (int kw = kw0; kw < kw1; ++kw) m = max_of(m, xr[kw * DW]);
-        }
-        yc[oh * OW + ow] = m;
-      }
-    }
-  }
+  maxpool3d<T, C, 1, H, W, 1, KH, KW, 1, OH, OW, 1, SH, SW, 0, PT, PL, 1, DH, DW>(x, y);
 }
 
 // MaxPool's Indices output: the flat index of each maximum in x (the first one on ties), rows
-// first, or with COL_MAJOR (storage_order=1) columns first.
-template <typename T, int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
-          int PL, int DH, int DW, bool COL_MAJOR>
-inline void maxpool2d_indices(const T* x, T* y, int64_t* idx) {
+// first, or with COL_MAJOR (storage_order=1) the first spatial dim varying fastest.
+template <typename T, int C, int D, int H, int W, int KD, int KH, int KW, int OD, int OH, int OW, int SD,
+          int SH, int SW, int PF, int PT, int PL, int DD, int DH, int DW, bool COL_MAJOR>
+inline void maxpool3d_indices(const T* x, T* y, int64_t* idx) {
   for (int c = 0; c < C; ++c) {
-    const T* xc = x + c * H * W;
-    for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      int kh0, kh1;
-      pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        int kw0, kw1;
-        pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-        T m = pool_lowest<T>();
-        int at = -1;
-        for (int kh = kh0; kh < kh1; ++kh) {
-          const int ih = ih0 + kh * DH;
-          for (int kw = kw0; kw < kw1; ++kw) {
-            const int iw = iw0 + kw * DW;
-            if (at < 0 || m < xc[ih * W + iw]) {
-              m = xc[ih * W + iw];
-              at = COL_MAJOR ? iw * H + ih : ih * W + iw;
+    const T* xc = x + c * D * H * W;
+    for (int od = 0; od < OD; ++od) {
+      const int id0 = od * SD - PF;
+      int kd0, kd1;
+      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      for (int oh = 0; oh < OH; ++oh) {
+        const int ih0 = oh * SH - PT;
+        int kh0, kh1;
+        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        for (int ow = 0; ow < OW; ++ow) {
+          const int iw0 = ow * SW - PL;
+          int kw0, kw1;
+          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          T m = pool_lowest<T>();
+          int at = -1;
+          for (int kd = kd0; kd < kd1; ++kd) {
+            const int id = id0 + kd * DD;
+            for (int kh = kh0; kh < kh1; ++kh) {
+              const int ih = ih0 + kh * DH;
+              for (int kw = kw0; kw < kw1; ++kw) {
+                const int iw = iw0 + kw * DW;
+                const T v = xc[(id * H + ih) * W + iw];
+                if (at < 0 || m < v) {
+                  m = v;
+                  at = COL_MAJOR ? (iw * H + ih) * D + id : (id * H + ih) * W + iw;
+                }
+              }
             }
           }
+          const int o = ((c * OD + od) * OH + oh) * OW + ow;
+          y[o] = m;
+          idx[o] = static_cast<int64_t>(c) * D * H * W + (at < 0 ? 0 : at);
         }
-        y[(c * OH + oh) * OW + ow] = m;
-        idx[(c * OH + oh) * OW + ow] = static_cast<int64_t>(c) * H * W + (at < 0 ? 0 : at);
       }
     }
   }
 }
 
-// Average over the window's taps inside the input, divided by their count, or with
-// INCLUDE_PAD by the count of taps inside the padded input [-PT, H + PB) x [-PL, W + PR).
 template <typename T, int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
-          int PL, int PB, int PR, int DH, int DW, bool INCLUDE_PAD>
-inline void avgpool2d(const T* x, T* y) {
+          int PL, int DH, int DW, bool COL_MAJOR>
+inline void maxpool2d_indices(const T* x, T* y, int64_t* idx) {
+  maxpool3d_indices<T, C, 1, H, W, 1, KH, KW, 1, OH, OW, 1, SH, SW, 0, PT, PL, 1, DH, DW, COL_MAJOR>(x, y, idx);
+}
+
+// Average over the window's taps inside the input, divided by their count, or with INCLUDE_PAD
+// by the count of taps inside the padded input [-PF, D + PK) x [-PT, H + PB) x [-PL, W + PR).
+template <typename T, int C, int D, int H, int W, int KD, int KH, int KW, int OD, int OH, int OW, int SD,
+          int SH, int SW, int PF, int PT, int PL, int PK, int PB, int PR, int DD, int DH, int DW,
+          bool INCLUDE_PAD>
+inline void avgpool3d(const T* x, T* y) {
   for (int c = 0; c < C; ++c) {
-    const T* xc = x + c * H * W;
-    T* yc = y + c * OH * OW;
-    for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      int kh0, kh1, ph0, ph1;
-      pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-      pool_taps<KH, DH>(ih0, -PT, H + PB, &ph0, &ph1);
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        int kw0, kw1, pw0, pw1;
-        pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-        pool_taps<KW, DW>(iw0, -PL, W + PR, &pw0, &pw1);
-        T s = T(0);
-        for (int kh = kh0; kh < kh1; ++kh) {
-          const T* xr = xc + (ih0 + kh * DH) * W + iw0;
-          for (int kw = kw0; kw < kw1; ++kw) s += xr[kw * DW];
+    const T* xc = x + c * D * H * W;
+    T* yc = y + c * OD * OH * OW;
+    for (int od = 0; od < OD; ++od) {
+      const int id0 = od * SD - PF;
+      int kd0, kd1, pd0, pd1;
+      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      pool_taps<KD, DD>(id0, -PF, D + PK, &pd0, &pd1);
+      for (int oh = 0; oh < OH; ++oh) {
+        const int ih0 = oh * SH - PT;
+        int kh0, kh1, ph0, ph1;
+        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        pool_taps<KH, DH>(ih0, -PT, H + PB, &ph0, &ph1);
+        for (int ow = 0; ow < OW; ++ow) {
+          const int iw0 = ow * SW - PL;
+          int kw0, kw1, pw0, pw1;
+          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          pool_taps<KW, DW>(iw0, -PL, W + PR, &pw0, &pw1);
+          T s = T(0);
+          for (int kd = kd0; kd < kd1; ++kd) {
+            for (int kh = kh0; kh < kh1; ++kh) {
+              const T* xr = xc + ((id0 + kd * DD) * H + ih0 + kh * DH) * W + iw0;
+              for (int kw = kw0; kw < kw1; ++kw) s += xr[kw * DW];
+            }
+          }
+          const int n = INCLUDE_PAD ? (pd1 - pd0) * (ph1 - ph0) * (pw1 - pw0) : (kd1 - kd0) * (kh1 - kh0) * (kw1 - kw0);
+          yc[(od * OH + oh) * OW + ow] = n > 0 ? s / static_cast<T>(n) : T(0);
         }
-        const int n = INCLUDE_PAD ? (ph1 - ph0) * (pw1 - pw0) : (kh1 - kh0) * (kw1 - kw0);
-        yc[oh * OW + ow] = n > 0 ? s / static_cast<T>(n) : T(0);
       }
     }
   }
+}
+
+template <typename T, int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT,
+          int PL, int PB, int PR, int DH, int DW, bool INCLUDE_PAD>
+inline void avgpool2d(const T* x, T* y) {
+  avgpool3d<T, C, 1, H, W, 1, KH, KW, 1, OH, OW, 1, SH, SW, 0, PT, PL, 0, PB, PR, 1, DH, DW, INCLUDE_PAD>(x, y);
 }
 
 template <typename T, int C, int HW>

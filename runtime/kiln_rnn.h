@@ -1,8 +1,8 @@
-// kiln runtime: recurrent layers (ONNX RNN, GRU, LSTM), float32, layout 0.
+// kiln runtime: recurrent layers (ONNX RNN, GRU, LSTM), float32, layout 0 or 1 (BatchFirst).
 //
-// Each call runs one direction over the whole sequence for every batch row: X is [S, B, I], the
-// weights are that direction's [gates*H, I] and [gates*H, H] blocks, and outputs are written with
-// the direction's offset already applied (Y steps are YT = directions*B*H floats apart). Optional
+// Each call runs one direction over the whole sequence for every batch row: X is [S, B, I] (or
+// [B, S, I]), the weights are that direction's [gates*H, I] and [gates*H, H] blocks, and state and
+// outputs pointers come with the direction's offset already applied (see rnn_detail::Strides). Optional
 // inputs and outputs are null pointers. The recurrent state lives on the stack (at most 3*H
 // floats), so initial state and outputs may be graph inputs/outputs carried between calls.
 #ifndef KILN_RNN_H_
@@ -24,6 +24,19 @@ struct RnnRelu {
 };
 
 namespace rnn_detail {
+
+// Element strides of one direction's data for ND directions: per step t and per batch row b of X
+// and Y, and per batch row of the states (initial_h/c, Y_h, Y_c). Layout 0: X [S, B, I],
+// Y [S, ND, B, H], states [ND, B, H]; BatchFirst (layout 1): X [B, S, I], Y [B, S, ND, H],
+// states [B, ND, H].
+template <int S, int B, int I, int H, int ND, bool BatchFirst>
+struct Strides {
+  static constexpr int kXt = BatchFirst ? I : B * I;
+  static constexpr int kXb = BatchFirst ? S * I : I;
+  static constexpr int kYt = BatchFirst ? ND * H : ND * B * H;
+  static constexpr int kYb = BatchFirst ? S * ND * H : H;
+  static constexpr int kState = BatchFirst ? ND * H : H;
+};
 
 template <int N>
 inline float dot(const float* a, const float* b) {
@@ -58,36 +71,38 @@ inline float gate(const float* xt, const float* h, const float* w, const float* 
 }  // namespace rnn_detail
 
 // H_t = f(x_t W^T + H_{t-1} R^T + Wb + Rb).
-template <int S, int B, int I, int H, int YT, bool Reverse, typename F>
+template <int S, int B, int I, int H, int ND, bool BatchFirst, bool Reverse, typename F>
 inline void rnn(const float* x, const float* w, const float* r, const float* bias, const float* h0, float* y,
                 float* yh, float clip, F f) {
+  using L = rnn_detail::Strides<S, B, I, H, ND, BatchFirst>;
   for (int b = 0; b < B; ++b) {
     float h[H], hn[H];
-    rnn_detail::load_state<H>(h0 ? h0 + b * H : nullptr, h);
+    rnn_detail::load_state<H>(h0 ? h0 + b * L::kState : nullptr, h);
     for (int s = 0; s < S; ++s) {
       const int t = Reverse ? S - 1 - s : s;
-      const float* xt = x + (t * B + b) * I;
+      const float* xt = x + t * L::kXt + b * L::kXb;
       for (int j = 0; j < H; ++j)
         hn[j] = f(rnn_detail::clamp_abs(rnn_detail::gate<I, H, 1>(xt, h, w, r, bias, 0, j), clip));
       for (int j = 0; j < H; ++j) h[j] = hn[j];
-      rnn_detail::store<H>(h, y ? y + t * YT + b * H : nullptr);
+      rnn_detail::store<H>(h, y ? y + t * L::kYt + b * L::kYb : nullptr);
     }
-    rnn_detail::store<H>(h, yh ? yh + b * H : nullptr);
+    rnn_detail::store<H>(h, yh ? yh + b * L::kState : nullptr);
   }
 }
 
 // Gates z, r, h. LinearBeforeReset applies the reset gate after the recurrent product:
 //   h~ = g(x Wh + Wbh + r * (H Rh + Rbh))   instead of   g(x Wh + Wbh + (r * H) Rh + Rbh).
-template <int S, int B, int I, int H, int YT, bool Reverse, bool LinearBeforeReset, typename F, typename G>
+template <int S, int B, int I, int H, int ND, bool BatchFirst, bool Reverse, bool LinearBeforeReset, typename F, typename G>
 inline void gru(const float* x, const float* w, const float* r, const float* bias, const float* h0, float* y,
                 float* yh, float clip, F f, G g) {
   using rnn_detail::clamp_abs;
+  using L = rnn_detail::Strides<S, B, I, H, ND, BatchFirst>;
   for (int b = 0; b < B; ++b) {
     float h[H], z[H], rh[H];  // z then the new state; rh is r (LinearBeforeReset) or r * H
-    rnn_detail::load_state<H>(h0 ? h0 + b * H : nullptr, h);
+    rnn_detail::load_state<H>(h0 ? h0 + b * L::kState : nullptr, h);
     for (int s = 0; s < S; ++s) {
       const int t = Reverse ? S - 1 - s : s;
-      const float* xt = x + (t * B + b) * I;
+      const float* xt = x + t * L::kXt + b * L::kXb;
       for (int j = 0; j < H; ++j) {
         z[j] = f(clamp_abs(rnn_detail::gate<I, H, 3>(xt, h, w, r, bias, 0, j), clip));
         const float rt = f(clamp_abs(rnn_detail::gate<I, H, 3>(xt, h, w, r, bias, 1, j), clip));
@@ -105,25 +120,26 @@ inline void gru(const float* x, const float* w, const float* r, const float* bia
         z[j] = (1.0f - z[j]) * ht + z[j] * h[j];
       }
       for (int j = 0; j < H; ++j) h[j] = z[j];
-      rnn_detail::store<H>(h, y ? y + t * YT + b * H : nullptr);
+      rnn_detail::store<H>(h, y ? y + t * L::kYt + b * L::kYb : nullptr);
     }
-    rnn_detail::store<H>(h, yh ? yh + b * H : nullptr);
+    rnn_detail::store<H>(h, yh ? yh + b * L::kState : nullptr);
   }
 }
 
 // Gates i, o, f, c; peepholes p = [Pi, Po, Pf] (may be null). Activations: f for the gates, g for
 // the cell candidate, hf for the output (ONNX f, g, h).
-template <int S, int B, int I, int H, int YT, bool Reverse, typename F, typename G, typename Hf>
+template <int S, int B, int I, int H, int ND, bool BatchFirst, bool Reverse, typename F, typename G, typename Hf>
 inline void lstm(const float* x, const float* w, const float* r, const float* bias, const float* p, const float* h0,
                  const float* c0, float* y, float* yh, float* yc, float clip, F f, G g, Hf hf) {
   using rnn_detail::clamp_abs;
+  using L = rnn_detail::Strides<S, B, I, H, ND, BatchFirst>;
   for (int b = 0; b < B; ++b) {
     float h[H], hn[H], c[H];
-    rnn_detail::load_state<H>(h0 ? h0 + b * H : nullptr, h);
-    rnn_detail::load_state<H>(c0 ? c0 + b * H : nullptr, c);
+    rnn_detail::load_state<H>(h0 ? h0 + b * L::kState : nullptr, h);
+    rnn_detail::load_state<H>(c0 ? c0 + b * L::kState : nullptr, c);
     for (int s = 0; s < S; ++s) {
       const int t = Reverse ? S - 1 - s : s;
-      const float* xt = x + (t * B + b) * I;
+      const float* xt = x + t * L::kXt + b * L::kXb;
       for (int j = 0; j < H; ++j) {
         float gi = rnn_detail::gate<I, H, 4>(xt, h, w, r, bias, 0, j);
         float go = rnn_detail::gate<I, H, 4>(xt, h, w, r, bias, 1, j);
@@ -138,10 +154,10 @@ inline void lstm(const float* x, const float* w, const float* r, const float* bi
         hn[j] = f(clamp_abs(go, clip)) * hf(c[j]);
       }
       for (int j = 0; j < H; ++j) h[j] = hn[j];
-      rnn_detail::store<H>(h, y ? y + t * YT + b * H : nullptr);
+      rnn_detail::store<H>(h, y ? y + t * L::kYt + b * L::kYb : nullptr);
     }
-    rnn_detail::store<H>(h, yh ? yh + b * H : nullptr);
-    rnn_detail::store<H>(c, yc ? yc + b * H : nullptr);
+    rnn_detail::store<H>(h, yh ? yh + b * L::kState : nullptr);
+    rnn_detail::store<H>(c, yc ? yc + b * L::kState : nullptr);
   }
 }
 

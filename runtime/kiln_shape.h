@@ -226,6 +226,36 @@ inline void resize_linear(const T* x, T* y, const int32_t* ry, const float* wy, 
   }
 }
 
+// ry/rx hold K source indices per output row/column (clamped to the input) and wy/wx their
+// weights (cubic: K = 4); the output is the weighted sum over the K x K taps.
+template <typename T, int NC, int IH, int IW, int OH, int OW, int K>
+inline void resize_taps(const T* x, T* y, const int32_t* ry, const float* wy, const int32_t* rx, const float* wx,
+                        T extrapolation) {
+  for (int c = 0; c < NC; ++c) {
+    const T* xc = x + c * IH * IW;
+    for (int oh = 0; oh < OH; ++oh) {
+      const int32_t* iy = ry + K * oh;
+      const float* vy = wy + K * oh;
+      for (int ow = 0; ow < OW; ++ow) {
+        const int32_t* ix = rx + K * ow;
+        const float* vx = wx + K * ow;
+        if (iy[0] < 0 || ix[0] < 0) {
+          *y++ = extrapolation;
+          continue;
+        }
+        T acc = T(0);
+        for (int i = 0; i < K; ++i) {
+          const T* r = xc + iy[i] * IW;
+          T row = T(0);
+          for (int j = 0; j < K; ++j) row += static_cast<T>(vx[j]) * r[ix[j]];
+          acc += static_cast<T>(vy[i]) * row;
+        }
+        *y++ = acc;
+      }
+    }
+  }
+}
+
 // --- index ops, all on x viewed as [Outer, N, Inner] along the op's axis ---
 
 template <typename T, int Outer, int N, int Inner, bool Exclusive, bool Reverse>

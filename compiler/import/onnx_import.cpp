@@ -147,6 +147,17 @@ Status inline_external_data(onnx::TensorProto* p, const std::string& model_dir) 
   return Status::ok();
 }
 
+// External data of a graph's initializers and tensor attributes, and of its subgraphs'.
+Status inline_graph_external_data(onnx::GraphProto* gp, const std::string& model_dir) {
+  for (auto& init : *gp->mutable_initializer()) KILN_TRY(inline_external_data(&init, model_dir));
+  for (auto& n : *gp->mutable_node())
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_t()) KILN_TRY(inline_external_data(a.mutable_t(), model_dir));
+      if (a.has_g()) KILN_TRY(inline_graph_external_data(a.mutable_g(), model_dir));
+    }
+  return Status::ok();
+}
+
 Expected<Attr> attr_from_proto(const onnx::AttributeProto& a) {
   Attr r;
   switch (a.type()) {
@@ -265,6 +276,95 @@ void set_type_from_value_info(Tensor* t, const onnx::ValueInfoProto& vi) {
   t->shape_known = true;
 }
 
+Status import_nodes(const onnx::GraphProto& gp, int ms_opset, Graph* out);
+
+// An If branch: its initializers, nodes and outputs as a Graph (no inputs: it reads the
+// enclosing graph's tensors by name).
+Expected<Attr> subgraph_attr(const onnx::GraphProto& gp, int ms_opset, int opset) {
+  if (gp.input_size() != 0)
+    return error(ErrorCode::kUnsupportedAttr, fmt::format("subgraph '{}' has inputs", gp.name()),
+                 "only If branches (graphs without inputs) are supported");
+  auto sub = std::make_shared<Graph>();
+  sub->name = gp.name();
+  sub->opset = opset;
+  for (const auto& init : gp.initializer()) {
+    auto t = tensor_from_proto(init);
+    if (!t) return t.status();
+    sub->tensors[init.name()] = t.take();
+  }
+  KILN_TRY(import_nodes(gp, ms_opset, sub.get()));
+  for (const auto& o : gp.output()) sub->outputs.push_back(o.name());
+  Attr r;
+  r.kind = Attr::Kind::kGraph;
+  r.g = std::move(sub);
+  return r;
+}
+
+// Imports the nodes of gp into g, every unsupported op or attribute of them at once: Constant
+// nodes become constant tensors, each other node's outputs get (untyped) tensors, and graph
+// attributes (If branches) become subgraphs, imported the same way.
+Status import_nodes(const onnx::GraphProto& gp, int ms_opset, Graph* out) {
+  Graph& g = *out;
+  Status unsupported;
+  int index = 0;
+  for (const auto& np : gp.node()) {
+    std::string name = np.name().empty() ? fmt::format("{}_{}", np.op_type(), index) : np.name();
+    ++index;
+    if (np.op_type() == "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
+      auto t = constant_value(np);
+      if (!t) {
+        unsupported.merge(t.status());
+        continue;
+      }
+      g.tensors[np.output(0)] = t.take();
+      continue;
+    }
+    Node n;
+    n.name = name;
+    n.op = np.op_type();
+    n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+    n.inputs.assign(np.input().begin(), np.input().end());
+    n.outputs.assign(np.output().begin(), np.output().end());
+    const OpDef* def = find_op(n.op, n.domain);
+    if (!def) {
+      unsupported.merge(unsupported_op(n.domain.empty() ? n.op : n.domain + "." + n.op, n.name, g.opset));
+      continue;
+    }
+    const int node_opset = n.domain == "com.microsoft" ? ms_opset : g.opset;
+    if (node_opset < def->min_opset || node_opset > def->max_opset) {
+      unsupported.merge(node_error(ErrorCode::kUnsupportedOpset, n.op, n.name,
+                                   fmt::format("opset {} semantics are not supported (kiln implements {}..{})",
+                                               node_opset, def->min_opset, def->max_opset)));
+      continue;
+    }
+    for (const auto& a : np.attribute()) {
+      if (a.type() == onnx::AttributeProto::GRAPH) {
+        auto sub = subgraph_attr(a.g(), ms_opset, g.opset);  // its errors name its own nodes
+        if (sub) n.attrs[a.name()] = sub.take();
+        else unsupported.merge(sub.status());
+        continue;
+      }
+      auto attr = attr_from_proto(a);
+      if (!attr) {
+        Diagnostic d = attr.status().diagnostics().front();
+        d.op = n.op;
+        d.node = n.name;
+        unsupported.merge(Status(d));
+        continue;
+      }
+      n.attrs[a.name()] = attr.take();
+    }
+    for (const auto& o : n.outputs) {
+      if (o.empty() || g.tensors.count(o)) continue;
+      Tensor t;
+      t.name = o;
+      g.tensors[o] = t;
+    }
+    g.nodes.push_back(std::move(n));
+  }
+  return unsupported;
+}
+
 }  // namespace
 
 Expected<Graph> import_onnx_file(const std::string& path, const ImportOptions& opt) {
@@ -296,10 +396,7 @@ Expected<Graph> import_onnx_bytes(const std::string& bytes, const std::string& m
                  "re-export the model with opset 17 or lower");
 
   onnx::GraphProto* gp = model.mutable_graph();
-  for (auto& init : *gp->mutable_initializer()) KILN_TRY(inline_external_data(&init, model_dir));
-  for (auto& n : *gp->mutable_node())
-    for (auto& a : *n.mutable_attribute())
-      if (a.has_t()) KILN_TRY(inline_external_data(a.mutable_t(), model_dir));
+  KILN_TRY(inline_graph_external_data(gp, model_dir));
 
   if (opt.run_onnx_checker) {
     try {
@@ -363,57 +460,7 @@ Expected<Graph> import_onnx_bytes(const std::string& bytes, const std::string& m
     g.inputs.push_back(t.name);
   }
 
-  Status unsupported;
-  int index = 0;
-  for (const auto& np : gp->node()) {
-    std::string name = np.name().empty() ? fmt::format("{}_{}", np.op_type(), index) : np.name();
-    ++index;
-    if (np.op_type() == "Constant" && (np.domain().empty() || np.domain() == "ai.onnx")) {
-      auto t = constant_value(np);
-      if (!t) {
-        unsupported.merge(t.status());
-        continue;
-      }
-      g.tensors[np.output(0)] = t.take();
-      continue;
-    }
-    Node n;
-    n.name = name;
-    n.op = np.op_type();
-    n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
-    n.inputs.assign(np.input().begin(), np.input().end());
-    n.outputs.assign(np.output().begin(), np.output().end());
-    const OpDef* def = find_op(n.op, n.domain);
-    if (!def) {
-      unsupported.merge(unsupported_op(n.domain.empty() ? n.op : n.domain + "." + n.op, n.name, g.opset));
-      continue;
-    }
-    const int node_opset = n.domain == "com.microsoft" ? ms_opset : g.opset;
-    if (node_opset < def->min_opset || node_opset > def->max_opset) {
-      unsupported.merge(node_error(ErrorCode::kUnsupportedOpset, n.op, n.name,
-                                   fmt::format("opset {} semantics are not supported (kiln implements {}..{})",
-                                               node_opset, def->min_opset, def->max_opset)));
-      continue;
-    }
-    for (const auto& a : np.attribute()) {
-      auto attr = attr_from_proto(a);
-      if (!attr) {
-        Diagnostic d = attr.status().diagnostics().front();
-        d.op = n.op;
-        d.node = n.name;
-        unsupported.merge(Status(d));
-        continue;
-      }
-      n.attrs[a.name()] = attr.take();
-    }
-    for (const auto& o : n.outputs) {
-      if (o.empty() || g.tensors.count(o)) continue;
-      Tensor t;
-      t.name = o;
-      g.tensors[o] = t;
-    }
-    g.nodes.push_back(std::move(n));
-  }
+  Status unsupported = import_nodes(*gp, ms_opset, &g);
   if (!unsupported) return unsupported;
 
   // ONNX's inferred types pre-fill intermediate tensors; kiln's own rules confirm them.

@@ -22,11 +22,13 @@ int64_t shape_numel(const Shape& s);
 std::string shape_str(const Shape& s);  // "1x3x32x32", "scalar" for rank 0
 
 struct Tensor;
+struct Graph;
 
-// An ONNX attribute value (graphs are not supported: If with a constant condition is inlined at
-// import, other control flow is rejected there).
+// An ONNX attribute value. A graph value is an If branch (compiler/ops/if.cpp): its nodes, its
+// constants and its outputs; names it does not define refer to the enclosing graph. It exists
+// only until shape inference inlines the If whose condition folds to a constant.
 struct Attr {
-  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor };
+  enum class Kind { kInt, kFloat, kString, kInts, kFloats, kStrings, kTensor, kGraph };
   Kind kind = Kind::kInt;
   int64_t i = 0;
   float f = 0.0f;
@@ -35,6 +37,7 @@ struct Attr {
   std::vector<float> floats;
   std::vector<std::string> strings;
   std::shared_ptr<Tensor> t;
+  std::shared_ptr<Graph> g;
 };
 
 // Optional per-tensor quantization (scale/zero point per tensor or per channel along `axis`).

@@ -14,6 +14,7 @@ std::string print_attr(const Attr& a) {
     case Attr::Kind::kStrings: return fmt::format("[\"{}\"]", fmt::join(a.strings, "\", \""));
     case Attr::Kind::kTensor:
       return a.t ? fmt::format("tensor<{}>", print_tensor_type(*a.t)) : "tensor<?>";
+    case Attr::Kind::kGraph: return a.g ? fmt::format("graph<{} nodes>", a.g->nodes.size()) : "graph<?>";
   }
   return "?";
 }

@@ -5,7 +5,7 @@
 //   H' = (1 - z) * h~ + z * H
 // Directions forward, reverse, bidirectional; activations f, g per direction (default Sigmoid,
 // Tanh; Relu also accepted); clip; optional B, initial_h (may be a graph input) and
-// sequence_lens (only when constant and equal to the sequence length). Not supported: layout=1.
+// sequence_lens (only when constant and equal to the sequence length). Layout 0 and 1 (batch-first).
 #include <algorithm>
 
 #include "compiler/ops/rnn_util.h"
@@ -40,10 +40,10 @@ Status eval(OpCtx& ctx) {
     auto clip = [&](double v) { return std::clamp<double>(v, -g.clip, g.clip); };
     for (int64_t b = 0; b < B; ++b) {
       std::vector<double> h(H), hn(H);
-      for (int64_t j = 0; j < H; ++j) h[j] = h0 ? h0[(d * B + b) * H + j] : 0.0;
+      for (int64_t j = 0; j < H; ++j) h[j] = h0 ? h0[g.state_at(d, b) + j] : 0.0;
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = g.reversed(d) ? S - 1 - s : s;
-        const float* xt = x + (t * B + b) * I;
+        const float* xt = x + g.x_at(t, b);
         // Input part (with Wb) and recurrent part (with Rb) of weight row `row`, over state `st`.
         auto xw = [&](int64_t row) {
           double a = bd ? bd[row] : 0.0;
@@ -68,10 +68,10 @@ Status eval(OpCtx& ctx) {
         }
         h = hn;
         if (y)
-          for (int64_t j = 0; j < H; ++j) y[((t * ND + d) * B + b) * H + j] = static_cast<float>(h[j]);
+          for (int64_t j = 0; j < H; ++j) y[g.y_at(t, d, b) + j] = static_cast<float>(h[j]);
       }
       if (yh)
-        for (int64_t j = 0; j < H; ++j) yh[(d * B + b) * H + j] = static_cast<float>(h[j]);
+        for (int64_t j = 0; j < H; ++j) yh[g.state_at(d, b) + j] = static_cast<float>(h[j]);
     }
   }
   return Status::ok();
@@ -82,13 +82,13 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(rnn_resolve(ctx, kSchema, &g));
   const bool lbr = ctx.node().attr_int("linear_before_reset", 0) != 0;
   ctx.include("kiln_rnn.h");
-  const int64_t BH = g.B * g.H;
+  const int64_t block = g.dir_block();
   for (int64_t d = 0; d < g.ND; ++d)
-    ctx.w().line("kiln::gru<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {}, {}, {});", g.S, g.B, g.I, g.H,
-                 g.ND * BH, g.reversed(d) ? "true" : "false", lbr ? "true" : "false", ctx.in_ptr(kRnnX),
+    ctx.w().line("kiln::gru<{}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {}, {}, {});", g.S, g.B, g.I, g.H,
+                 g.ND, g.batch_first ? "true" : "false", g.reversed(d) ? "true" : "false", lbr ? "true" : "false", ctx.in_ptr(kRnnX),
                  rnn_in_ptr(ctx, kRnnW, d, 3 * g.H * g.I), rnn_in_ptr(ctx, kRnnR, d, 3 * g.H * g.H),
-                 rnn_in_ptr(ctx, kRnnB, d, 6 * g.H), rnn_in_ptr(ctx, kRnnInitialH, d, BH), rnn_out_ptr(ctx, 0, d, BH),
-                 rnn_out_ptr(ctx, 1, d, BH), c_float(g.clip), rnn_act_functor(g.acts[2 * d]),
+                 rnn_in_ptr(ctx, kRnnB, d, 6 * g.H), rnn_in_ptr(ctx, kRnnInitialH, d, block), rnn_out_ptr(ctx, 0, d, block),
+                 rnn_out_ptr(ctx, 1, d, block), c_float(g.clip), rnn_act_functor(g.acts[2 * d]),
                  rnn_act_functor(g.acts[2 * d + 1]));
   return Status::ok();
 }

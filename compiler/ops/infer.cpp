@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "compiler/ops/if.h"
 #include "compiler/ops/op.h"
 
 namespace kiln {
@@ -48,6 +49,16 @@ Status infer_graph(Graph& g, bool fold, InferStats* stats) {
     Node& n = g.nodes[i];
     bool downstream = false;
     for (const auto& in : n.inputs) downstream |= failed.count(in) != 0;
+    // An If with a constant condition becomes its chosen branch, inserted after it and inferred
+    // next; the If itself is dropped.
+    if (!downstream && is_constant_if(g, n)) {
+      Status st = inline_if(g, i);
+      if (st) continue;
+      all.merge(st);
+      for (const auto& o : g.nodes[i].outputs) failed.insert(o);
+      kept.push_back(std::move(g.nodes[i]));
+      continue;
+    }
     Status st = downstream ? Status::ok() : infer_node(g, n);
     if (downstream || !st) {
       all.merge(st);

@@ -6,7 +6,7 @@
 // Tanh, Tanh; Relu also accepted); clip (bounds the gates' pre-activations); optional B, P,
 // initial_h / initial_c (may be graph inputs: streaming models carry state that way) and
 // sequence_lens (only when constant and equal to the sequence length). Outputs Y, Y_h, Y_c.
-// Not supported: layout=1, input_forget=1.
+// Layout 0 and 1 (batch-first). Not supported: input_forget=1.
 #include <algorithm>
 
 #include "compiler/ops/rnn_util.h"
@@ -23,7 +23,7 @@ Status resolve(OpCtx& ctx, RnnGeom* g) {
   for (size_t i : {kInitialC, kP}) {
     if (!ctx.has_input(i)) continue;
     const Tensor& t = ctx.in(i);
-    Shape want = i == kP ? Shape{g->ND, 3 * g->H} : Shape{g->ND, g->B, g->H};
+    Shape want = i == kP ? Shape{g->ND, 3 * g->H} : rnn_state_shape(*g);
     if (t.dtype != DType::kFloat32) return ctx.unsupported_type(t.dtype);
     if (t.shape != want)
       return ctx.invalid(fmt::format("{} has shape {}, expected {}", i == kP ? "P" : "initial_c", shape_str(t.shape),
@@ -62,12 +62,12 @@ Status eval(OpCtx& ctx) {
     for (int64_t b = 0; b < B; ++b) {
       std::vector<double> h(H), c(H), hn(H);
       for (int64_t j = 0; j < H; ++j) {
-        h[j] = h0 ? h0[(d * B + b) * H + j] : 0.0;
-        c[j] = c0 ? c0[(d * B + b) * H + j] : 0.0;
+        h[j] = h0 ? h0[g.state_at(d, b) + j] : 0.0;
+        c[j] = c0 ? c0[g.state_at(d, b) + j] : 0.0;
       }
       for (int64_t s = 0; s < S; ++s) {
         const int64_t t = g.reversed(d) ? S - 1 - s : s;
-        const float* xt = x + (t * B + b) * I;
+        const float* xt = x + g.x_at(t, b);
         auto gate = [&](int64_t k, int64_t j) {
           const int64_t row = k * H + j;
           double a = bd ? static_cast<double>(bd[row]) + bd[4 * H + row] : 0.0;
@@ -86,11 +86,11 @@ Status eval(OpCtx& ctx) {
         }
         h = hn;
         if (y)
-          for (int64_t j = 0; j < H; ++j) y[((t * ND + d) * B + b) * H + j] = static_cast<float>(h[j]);
+          for (int64_t j = 0; j < H; ++j) y[g.y_at(t, d, b) + j] = static_cast<float>(h[j]);
       }
       for (int64_t j = 0; j < H; ++j) {
-        if (yh) yh[(d * B + b) * H + j] = static_cast<float>(h[j]);
-        if (yc) yc[(d * B + b) * H + j] = static_cast<float>(c[j]);
+        if (yh) yh[g.state_at(d, b) + j] = static_cast<float>(h[j]);
+        if (yc) yc[g.state_at(d, b) + j] = static_cast<float>(c[j]);
       }
     }
   }
@@ -101,14 +101,14 @@ Status emit(OpCtx& ctx) {
   RnnGeom g;
   KILN_TRY(resolve(ctx, &g));
   ctx.include("kiln_rnn.h");
-  const int64_t BH = g.B * g.H;
+  const int64_t block = g.dir_block();
   for (int64_t d = 0; d < g.ND; ++d)
-    ctx.w().line("kiln::lstm<{}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});", g.S, g.B,
-                 g.I, g.H, g.ND * BH, g.reversed(d) ? "true" : "false", ctx.in_ptr(kRnnX),
+    ctx.w().line("kiln::lstm<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {});", g.S, g.B,
+                 g.I, g.H, g.ND, g.batch_first ? "true" : "false", g.reversed(d) ? "true" : "false", ctx.in_ptr(kRnnX),
                  rnn_in_ptr(ctx, kRnnW, d, 4 * g.H * g.I), rnn_in_ptr(ctx, kRnnR, d, 4 * g.H * g.H),
                  rnn_in_ptr(ctx, kRnnB, d, 8 * g.H), rnn_in_ptr(ctx, kP, d, 3 * g.H),
-                 rnn_in_ptr(ctx, kRnnInitialH, d, BH), rnn_in_ptr(ctx, kInitialC, d, BH), rnn_out_ptr(ctx, 0, d, BH),
-                 rnn_out_ptr(ctx, 1, d, BH), rnn_out_ptr(ctx, 2, d, BH), c_float(g.clip),
+                 rnn_in_ptr(ctx, kRnnInitialH, d, block), rnn_in_ptr(ctx, kInitialC, d, block), rnn_out_ptr(ctx, 0, d, block),
+                 rnn_out_ptr(ctx, 1, d, block), rnn_out_ptr(ctx, 2, d, block), c_float(g.clip),
                  rnn_act_functor(g.acts[3 * d]), rnn_act_functor(g.acts[3 * d + 1]), rnn_act_functor(g.acts[3 * d + 2]));
   return Status::ok();
 }

@@ -1,4 +1,4 @@
-// MaxPool (opset 1..17): 1-D and 2-D windows with pads, strides, dilations, ceil_mode and
+// MaxPool (opset 1..17): 1-D, 2-D and 3-D windows with pads, strides, dilations, ceil_mode and
 // auto_pad; the optional Indices output in row- or column-major order (storage_order). Float32,
 // float64, int8, uint8. Padding never wins (it is not a value).
 #include <limits>
@@ -16,7 +16,7 @@ T lowest() {
   return std::numeric_limits<T>::lowest();
 }
 
-Status resolve(OpCtx& ctx, Window2d* w) {
+Status resolve(OpCtx& ctx, Window* w) {
   if (!ctx.node().has_attr("kernel_shape")) return ctx.invalid("kernel_shape is required");
   return resolve_window(ctx, ctx.in(0).shape, ctx.node().attr_ints("kernel_shape"),
                         ctx.node().attr_int("ceil_mode", 0) != 0, w);
@@ -28,7 +28,7 @@ Status infer(OpCtx& ctx) {
   DType t = ctx.in(0).dtype;
   if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kInt8 && t != DType::kUInt8)
     return ctx.unsupported_type(t);
-  Window2d w;
+  Window w;
   KILN_TRY(resolve(ctx, &w));
   const Shape& xs = ctx.in(0).shape;
   for (size_t i = 0; i < ctx.num_outputs(); ++i) {
@@ -42,7 +42,7 @@ Status infer(OpCtx& ctx) {
 }
 
 Status eval(OpCtx& ctx) {
-  Window2d w;
+  Window w;
   KILN_TRY(resolve(ctx, &w));
   const Shape& xs = ctx.in(0).shape;
   const int64_t planes = xs[0] * xs[1];
@@ -52,42 +52,53 @@ Status eval(OpCtx& ctx) {
     using T = decltype(tag);
     const T* x = ctx.in(0).as<T>();
     T* y = ctx.out(0).as_mut<T>();
+    const int64_t ip = w.in_plane();
     for (int64_t c = 0; c < planes; ++c)
-      for (int64_t oh = 0; oh < w.OH; ++oh)
-        for (int64_t ow = 0; ow < w.OW; ++ow) {
-          T m = T(0);
-          int64_t at = -1;
-          for (int64_t kh = 0; kh < w.KH; ++kh)
-            for (int64_t kw = 0; kw < w.KW; ++kw) {
-              int64_t ih = oh * w.SH - w.PT + kh * w.DH, iw = ow * w.SW - w.PL + kw * w.DW;
-              if (ih < 0 || ih >= w.H || iw < 0 || iw >= w.W) continue;
-              T v = x[(c * w.H + ih) * w.W + iw];
-              if (at < 0 || v > m) {
-                m = v;
-                at = c * w.H * w.W + (cm ? iw * w.H + ih : ih * w.W + iw);
-              }
-            }
-          int64_t o = (c * w.OH + oh) * w.OW + ow;
-          y[o] = at < 0 ? lowest<T>() : m;
-          if (idx) idx[o] = at < 0 ? c * w.H * w.W : at;
-        }
+      for (int64_t od = 0; od < w.OD; ++od)
+        for (int64_t oh = 0; oh < w.OH; ++oh)
+          for (int64_t ow = 0; ow < w.OW; ++ow) {
+            T m = T(0);
+            int64_t at = -1;
+            for (int64_t kd = 0; kd < w.KD; ++kd)
+              for (int64_t kh = 0; kh < w.KH; ++kh)
+                for (int64_t kw = 0; kw < w.KW; ++kw) {
+                  int64_t id = od * w.SD - w.PF + kd * w.DD, ih = oh * w.SH - w.PT + kh * w.DH,
+                          iw = ow * w.SW - w.PL + kw * w.DW;
+                  if (id < 0 || id >= w.D || ih < 0 || ih >= w.H || iw < 0 || iw >= w.W) continue;
+                  T v = x[c * ip + w.in_at(id, ih, iw)];
+                  if (at < 0 || v > m) {
+                    m = v;
+                    // storage_order=1: the first spatial dim varies fastest.
+                    at = c * ip + (cm ? (iw * w.H + ih) * w.D + id : w.in_at(id, ih, iw));
+                  }
+                }
+            int64_t o = c * w.out_plane() + w.out_at(od, oh, ow);
+            y[o] = at < 0 ? lowest<T>() : m;
+            if (idx) idx[o] = at < 0 ? c * ip : at;
+          }
   });
   return Status::ok();
 }
 
 Status emit(OpCtx& ctx) {
-  Window2d w;
+  Window w;
   KILN_TRY(resolve(ctx, &w));
   ctx.include("kiln_pool.h");
   const Shape& xs = ctx.in(0).shape;
-  const std::string geom = fmt::format("{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}",
-                                       dtype_c_name(ctx.in(0).dtype), xs[0] * xs[1], w.H, w.W, w.KH, w.KW, w.OH,
-                                       w.OW, w.SH, w.SW, w.PT, w.PL, w.DH, w.DW);
+  const std::string type = dtype_c_name(ctx.in(0).dtype);
+  const bool three_d = xs.size() == 5;
+  const std::string geom =
+      three_d ? fmt::format("{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}", type,
+                            xs[0] * xs[1], w.D, w.H, w.W, w.KD, w.KH, w.KW, w.OD, w.OH, w.OW, w.SD, w.SH, w.SW,
+                            w.PF, w.PT, w.PL, w.DD, w.DH, w.DW)
+              : fmt::format("{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}", type, xs[0] * xs[1], w.H, w.W,
+                            w.KH, w.KW, w.OH, w.OW, w.SH, w.SW, w.PT, w.PL, w.DH, w.DW);
+  const char* dims = three_d ? "3d" : "2d";
   if (ctx.has_output(1)) {
-    ctx.w().line("kiln::maxpool2d_indices<{}, {}>({}, {}, {});", geom, col_major(ctx) ? "true" : "false",
+    ctx.w().line("kiln::maxpool{}_indices<{}, {}>({}, {}, {});", dims, geom, col_major(ctx) ? "true" : "false",
                  ctx.in_ptr(0), ctx.out_ptr(0), ctx.out_ptr(1));
   } else {
-    ctx.w().line("kiln::maxpool2d<{}>({}, {});", geom, ctx.in_ptr(0), ctx.out_ptr(0));
+    ctx.w().line("kiln::maxpool{}<{}>({}, {});", dims, geom, ctx.in_ptr(0), ctx.out_ptr(0));
   }
   return Status::ok();
 }

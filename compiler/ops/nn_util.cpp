@@ -29,11 +29,11 @@ Tensor transpose_last2(const Tensor& t, const std::string& name) {
 }
 
 Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64_t>& kernel,
-                      bool ceil_mode, Window2d* w) {
+                      bool ceil_mode, Window* w) {
   const Node& n = ctx.node();
   if (xs.size() < 3) return ctx.invalid(fmt::format("X {} must be [N, C, spatial...]", shape_str(xs)));
-  if (xs.size() > 4)
-    return ctx.unsupported(fmt::format("{}-D windows are not supported (1-D and 2-D are)",
+  if (xs.size() > 5)
+    return ctx.unsupported(fmt::format("{}-D windows are not supported (1-D, 2-D and 3-D are)",
                                        static_cast<int64_t>(xs.size()) - 2));
   const size_t sp = xs.size() - 2;
   auto strides = n.attr_ints("strides", std::vector<int64_t>(sp, 1));
@@ -41,20 +41,25 @@ Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64
   auto pads = n.attr_ints("pads", std::vector<int64_t>(2 * sp, 0));
   if (kernel.size() != sp || strides.size() != sp || dil.size() != sp || pads.size() != 2 * sp)
     return ctx.invalid("kernel_shape/strides/dilations/pads do not match the input rank");
-  const bool two = sp == 2;
-  int64_t in[2] = {two ? xs[2] : 1, xs[sp + 1]};
-  int64_t k[2] = {two ? kernel[0] : 1, kernel[sp - 1]};
-  int64_t s[2] = {two ? strides[0] : 1, strides[sp - 1]};
-  int64_t d[2] = {two ? dil[0] : 1, dil[sp - 1]};
-  int64_t pb[2] = {two ? pads[0] : 0, pads[sp - 1]};
-  int64_t pe[2] = {two ? pads[2] : 0, pads[2 * sp - 1]};
-  int64_t out[2];
+  // Dim i of the 3-D window is spatial dim i - lead of the input; the leading ones are unit dims.
+  const size_t lead = 3 - sp;
+  int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
   std::string auto_pad = n.attr_string("auto_pad", "NOTSET");
-  for (int i = 0; i < 2; ++i) {
+  for (size_t i = 0; i < 3; ++i) {
+    const bool real = i >= lead;
+    const size_t j = i - lead;
+    in[i] = real ? xs[2 + j] : 1;
+    k[i] = real ? kernel[j] : 1;
+    s[i] = real ? strides[j] : 1;
+    d[i] = real ? dil[j] : 1;
+    pb[i] = real ? pads[j] : 0;
+    pe[i] = real ? pads[sp + j] : 0;
     if (k[i] <= 0 || s[i] <= 0 || d[i] <= 0 || pb[i] < 0 || pe[i] < 0)
       return ctx.invalid("kernel_shape, strides and dilations must be positive and pads non-negative");
     const int64_t ek = (k[i] - 1) * d[i] + 1;
-    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (!real) {
+      out[i] = 1;
+    } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
       out[i] = (in[i] + s[i] - 1) / s[i];
       int64_t total = std::max<int64_t>(0, (out[i] - 1) * s[i] + ek - in[i]);
       pb[i] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
@@ -70,13 +75,16 @@ Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64
     }
     if (out[i] <= 0) return ctx.invalid("the kernel is larger than the padded input");
   }
-  *w = Window2d{in[0], in[1], k[0], k[1], s[0], s[1], d[0], d[1], pb[0], pb[1], pe[0], pe[1], out[0], out[1]};
+  *w = Window{in[0], in[1], in[2], k[0], k[1], k[2], s[0], s[1], s[2], d[0], d[1], d[2],
+              pb[0], pb[1], pb[2], pe[0], pe[1], pe[2], out[0], out[1], out[2]};
   return Status::ok();
 }
 
-Shape window_out_shape(const Shape& xs, int64_t channels, const Window2d& w) {
-  if (xs.size() == 4) return {xs[0], channels, w.OH, w.OW};
-  return {xs[0], channels, w.OW};
+Shape window_out_shape(const Shape& xs, int64_t channels, const Window& w) {
+  const int64_t out[3] = {w.OD, w.OH, w.OW};
+  Shape y = {xs[0], channels};
+  for (size_t i = 5 - xs.size(); i < 3; ++i) y.push_back(out[i]);
+  return y;
 }
 
 Status global_pool_infer(OpCtx& ctx) {

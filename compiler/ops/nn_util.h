@@ -16,23 +16,32 @@ std::string c_scalar(DType t, double v);
 // `name`: weights repacked at compile time so a kernel reads them forwards.
 Tensor transpose_last2(const Tensor& t, const std::string& name);
 
-// Sliding-window geometry of Conv and the pools. 1-D windows are 2-D ones with H = KH = 1.
-struct Window2d {
-  int64_t H, W;            // input spatial dims
-  int64_t KH, KW;          // kernel
-  int64_t SH, SW, DH, DW;  // strides, dilations
-  int64_t PT, PL, PB, PR;  // resolved pads: top, left, bottom, right
-  int64_t OH, OW;          // output spatial dims
+// Sliding-window geometry of Conv and the pools, always 3-D: 1-D and 2-D windows are 3-D ones
+// with the missing leading dims of extent 1 (D = KD = 1, H = KH = 1), no stride and no pad.
+struct Window {
+  int64_t D, H, W;                 // input spatial dims
+  int64_t KD, KH, KW;              // kernel
+  int64_t SD, SH, SW, DD, DH, DW;  // strides, dilations
+  int64_t PF, PT, PL, PK, PB, PR;  // resolved pads: front, top, left (begin); back, bottom, right (end)
+  int64_t OD, OH, OW;              // output spatial dims
+  // The input's element offset of (d, h, w) in one plane, and the output's of (od, oh, ow).
+  int64_t in_at(int64_t d, int64_t h, int64_t w) const { return (d * H + h) * W + w; }
+  int64_t out_at(int64_t d, int64_t h, int64_t w) const { return (d * OH + h) * OW + w; }
+  int64_t in_plane() const { return D * H * W; }
+  int64_t out_plane() const { return OD * OH * OW; }
+  int64_t taps() const { return KD * KH * KW; }
 };
 
-// Reads strides, dilations, pads and auto_pad for an input of shape xs ([N, C, W] or
-// [N, C, H, W]) and the given kernel dims. ceil_mode (pools) rounds the output size up; a last
-// window that would start in the right padding is dropped (as PyTorch and ONNX 1.16+ do).
+// Reads strides, dilations, pads and auto_pad for an input of shape xs ([N, C, W],
+// [N, C, H, W] or [N, C, D, H, W]) and the given kernel dims. ceil_mode (pools) rounds the output
+// size up; a last window that would start in the right padding is dropped (as PyTorch and ONNX
+// 1.16+ do).
 Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64_t>& kernel,
-                      bool ceil_mode, Window2d* w);
+                      bool ceil_mode, Window* w);
 
-// Output spatial shape of a window op: [N, C', OW] or [N, C', OH, OW] for input rank 3 or 4.
-Shape window_out_shape(const Shape& xs, int64_t channels, const Window2d& w);
+// Output shape of a window op: [N, C', OW], [N, C', OH, OW] or [N, C', OD, OH, OW] for input
+// rank 3, 4 or 5.
+Shape window_out_shape(const Shape& xs, int64_t channels, const Window& w);
 
 // GlobalAveragePool / GlobalMaxPool: X [N, C, d...] -> [N, C, 1...] (float32, float64), and
 // the call of `kernel`<T, N*C, prod(d)>.

@@ -10,7 +10,7 @@ namespace kiln {
 namespace {
 
 struct Pool {
-  Window2d w;
+  Window w;
   int64_t planes;  // N * C
   bool include_pad;
   QParam x, y;
@@ -47,7 +47,7 @@ Status varying_count(OpCtx& ctx, const Pool& p, bool* var) {
 }
 
 int64_t divisor(const Pool& p, int64_t oh, int64_t ow) {
-  const Window2d& k = p.w;
+  const Window& k = p.w;
   const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
   const int64_t lo_h = p.include_pad ? -k.PT : 0, hi_h = p.include_pad ? k.H + k.PB : k.H;
   const int64_t lo_w = p.include_pad ? -k.PL : 0, hi_w = p.include_pad ? k.W + k.PR : k.W;
@@ -82,7 +82,7 @@ Status infer(OpCtx& ctx) {
 Status eval(OpCtx& ctx) {
   Pool p;
   KILN_TRY(resolve(ctx, &p));
-  const Window2d& k = p.w;
+  const Window& k = p.w;
   const Tensor& x = ctx.in(0);
   Tensor& y = ctx.out(0);
   int32_t lo, hi;
@@ -106,7 +106,7 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   Pool p;
   KILN_TRY(resolve(ctx, &p));
-  const Window2d& k = p.w;
+  const Window& k = p.w;
   bool var;
   KILN_TRY(varying_count(ctx, p, &var));
   const int64_t d0 = divisor(p, 0, 0);

@@ -8,7 +8,7 @@ namespace {
 
 struct Geom {
   int64_t N, C, M, G;
-  Window2d w;
+  Window w;
 };
 
 bool has(const OpCtx& ctx, size_t i) { return i != kNoInput && ctx.has_input(i); }
@@ -105,7 +105,7 @@ Status qconv_infer(OpCtx& ctx, const QConvIo& io) {
 Status qconv_eval(OpCtx& ctx, const QConvIo& io) {
   Geom g;
   KILN_TRY(resolve(ctx, io, &g));
-  const Window2d& k = g.w;
+  const Window& k = g.w;
   const Tensor& x = ctx.in(io.x);
   const Tensor& w = ctx.in(io.w);
   Tensor& y = ctx.out(0);
@@ -150,7 +150,7 @@ Status qconv_eval(OpCtx& ctx, const QConvIo& io) {
 Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   Geom g;
   KILN_TRY(resolve(ctx, io, &g));
-  const Window2d& k = g.w;
+  const Window& k = g.w;
   ctx.include("kiln_int8.h");
   const Tensor& x = ctx.in(io.x);
   const Tensor& w = ctx.in(io.w);

@@ -1,9 +1,9 @@
-// Resize (opset 10..17): modes nearest (every nearest_mode) and linear (every
-// coordinate_transformation_mode; exclude_outside changes nothing for linear, whose two taps are
-// clamped to the edge), with extrapolation_value for tf_crop_and_resize. Scales or sizes (and roi
-// when used) must be constants. Opset 10 has no coordinate modes: it samples at x / scale,
-// rounding down when upsampling and up when downsampling, as onnxruntime does. Emitted code
-// resizes the last two dims only. Cubic is not supported. Nearest: any type; linear: float types.
+// Resize (opset 10..17): modes nearest (every nearest_mode), linear and cubic (cubic_coeff_a,
+// exclude_outside; exclude_outside changes nothing for linear, whose two taps are clamped to the
+// edge), every coordinate_transformation_mode, with extrapolation_value for tf_crop_and_resize.
+// Scales or sizes (and roi when used) must be constants. Opset 10 has no coordinate modes: it
+// samples at x / scale, rounding down when upsampling and up when downsampling, as onnxruntime
+// does. Emitted code resizes the last two dims only. Nearest: any type; linear, cubic: float types.
 #include <cmath>
 
 #include "compiler/ops/resize_util.h"
@@ -15,9 +15,13 @@ Status spec(OpCtx& ctx, ResizeSpec* s) {
   const Node& n = ctx.node();
   const Shape& in = ctx.in(0).shape;
   const std::string mode = n.attr_string("mode", "nearest");
-  if (mode == "cubic") return ctx.unsupported("mode 'cubic' is not supported", "use linear or nearest");
-  if (mode != "nearest" && mode != "linear") return ctx.invalid(fmt::format("unknown mode '{}'", mode));
-  s->linear = mode == "linear";
+  if (mode == "nearest") s->mode = ResizeMode::kNearest;
+  else if (mode == "linear") s->mode = ResizeMode::kLinear;
+  else if (mode == "cubic") s->mode = ResizeMode::kCubic;
+  else return ctx.invalid(fmt::format("unknown mode '{}'", mode));
+  if (s->mode == ResizeMode::kCubic && ctx.opset() < 11) return ctx.invalid("mode 'cubic' needs opset 11");
+  s->cubic_a = n.attr_float("cubic_coeff_a", -0.75f);
+  s->exclude_outside = n.attr_int("exclude_outside", 0) != 0;
   s->coordinate_mode = ctx.opset() < 11 ? "legacy" : n.attr_string("coordinate_transformation_mode", "half_pixel");
   s->nearest_mode = n.attr_string("nearest_mode", "round_prefer_floor");
   s->extrapolation = n.attr_float("extrapolation_value", 0.0f);

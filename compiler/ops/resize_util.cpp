@@ -47,6 +47,17 @@ int64_t nearest_index(const ResizeSpec& s, double scale, double x) {
   return static_cast<int64_t>(f) + (up ? 1 : 0);
 }
 
+// The cubic convolution weights of the four taps floor(x) - 1 .. floor(x) + 2 for
+// ratio = x - floor(x), as the ONNX reference (Keys' kernel with parameter A).
+void cubic_weights(double ratio, double A, double* c) {
+  auto near = [A](double t) { return ((A + 2) * t - (A + 3)) * t * t + 1; };          // |t| <= 1
+  auto far = [A](double t) { return ((A * t - 5 * A) * t + 8 * A) * t - 4 * A; };     // 1 < |t| < 2
+  c[0] = far(ratio + 1);
+  c[1] = near(ratio);
+  c[2] = near(1 - ratio);
+  c[3] = far(2 - ratio);
+}
+
 }  // namespace
 
 Status plan_resize(OpCtx& ctx, const ResizeSpec& s, std::vector<ResizeAxis>* axes) {
@@ -63,31 +74,44 @@ Status plan_resize(OpCtx& ctx, const ResizeSpec& s, std::vector<ResizeAxis>* axe
   if (s.scales.size() != r || s.out.size() != r) return ctx.invalid("scales/sizes must have one value per input dim");
   if (s.coordinate_mode == "tf_crop_and_resize" && s.roi.size() != 2 * r)
     return ctx.invalid("roi must have 2 * rank values for tf_crop_and_resize");
-  if (s.linear && !dtype_is_float(ctx.in(0).dtype)) return ctx.unsupported_type(ctx.in(0).dtype);
+  if (s.mode != ResizeMode::kNearest && !dtype_is_float(ctx.in(0).dtype)) return ctx.unsupported_type(ctx.in(0).dtype);
+  const int taps = s.mode == ResizeMode::kNearest ? 1 : s.mode == ResizeMode::kLinear ? 2 : 4;
   axes->assign(r, ResizeAxis());
   for (size_t d = 0; d < r; ++d) {
     if (!(s.scales[d] > 0) || s.out[d] < 0 || s.out[d] > (1 << 24))
       return ctx.invalid(fmt::format("invalid scale {} or size {} for dim {}", s.scales[d], s.out[d], d));
     if (in[d] == 0 && s.out[d] > 0) return ctx.invalid("cannot resize an empty dim to a non-empty one");
     ResizeAxis& a = (*axes)[d];
+    a.taps = taps;
     for (int64_t o = 0; o < s.out[d]; ++o) {
       double x;
-      int64_t i0 = -1, i1 = -1;
-      float w = 0.0f;
+      int64_t idx[4] = {-1, -1, -1, -1};
+      double w[4] = {1, 0, 0, 0};
       if (source_coordinate(s, d, in[d], s.out[d], o, &x)) {
         auto clamp = [&](int64_t i) { return i < 0 ? 0 : (i >= in[d] ? in[d] - 1 : i); };
-        if (s.linear) {
-          const double f = std::floor(x);
-          i0 = clamp(static_cast<int64_t>(f));
-          i1 = clamp(static_cast<int64_t>(f) + 1);
-          w = static_cast<float>(x - f);
+        const int64_t f = static_cast<int64_t>(std::floor(x));
+        if (s.mode == ResizeMode::kNearest) {
+          idx[0] = clamp(nearest_index(s, s.scales[d], x));
+        } else if (s.mode == ResizeMode::kLinear) {
+          idx[0] = clamp(f);
+          idx[1] = clamp(f + 1);
+          w[1] = x - std::floor(x);
+          w[0] = 1 - w[1];
         } else {
-          i0 = i1 = clamp(nearest_index(s, s.scales[d], x));
+          cubic_weights(x - std::floor(x), s.cubic_a, w);
+          double sum = 0;
+          for (int k = 0; k < 4; ++k) {
+            const int64_t i = f - 1 + k;
+            if (s.exclude_outside && (i < 0 || i >= in[d])) w[k] = 0;
+            sum += w[k];
+            idx[k] = clamp(i);
+          }
+          if (s.exclude_outside && sum != 0)
+            for (double& v : w) v /= sum;
         }
       }
-      a.i0.push_back(static_cast<int32_t>(i0));
-      a.i1.push_back(static_cast<int32_t>(i1));
-      a.w.push_back(w);
+      a.idx.insert(a.idx.end(), idx, idx + taps);
+      a.w.insert(a.w.end(), w, w + taps);
     }
   }
   return Status::ok();
@@ -104,27 +128,30 @@ Status eval_resize(OpCtx& ctx, const ResizeSpec& s) {
     const T* x = ctx.in(0).as<T>();
     T* y = ctx.out(0).as_mut<T>();
     std::vector<int64_t> o(r, 0);
+    const uint32_t taps = static_cast<uint32_t>(r ? axes[0].taps : 1);
+    uint32_t combos = 1;  // taps^r
+    for (size_t d = 0; d < r; ++d) combos *= taps;
     for (int64_t i = 0; i < ctx.out(0).numel(); ++i) {
       bool extrapolate = false;
-      for (size_t d = 0; d < r; ++d) extrapolate |= axes[d].i0[static_cast<size_t>(o[d])] < 0;
+      for (size_t d = 0; d < r; ++d) extrapolate |= axes[d].idx[static_cast<size_t>(o[d]) * taps] < 0;
       if (extrapolate) {
         y[i] = static_cast<T>(s.extrapolation);
-      } else if (!s.linear) {
+      } else if (taps == 1) {  // nearest: a copy (exact for every type)
         int64_t off = 0;
-        for (size_t d = 0; d < r; ++d) off += axes[d].i0[static_cast<size_t>(o[d])] * st[d];
+        for (size_t d = 0; d < r; ++d) off += axes[d].idx[static_cast<size_t>(o[d])] * st[d];
         y[i] = x[off];
       } else {
-        // Sum over the 2^r corners of the cell, each weighted by the product of its axis weights.
+        // Sum over every combination of the axes' taps, weighted by the product of their weights.
         double acc = 0;
-        for (uint32_t corner = 0; corner < (1u << r); ++corner) {
+        for (uint32_t combo = 0; combo < combos; ++combo) {
           double wgt = 1;
           int64_t off = 0;
+          uint32_t rest = combo;
           for (size_t d = 0; d < r; ++d) {
-            const ResizeAxis& a = axes[d];
-            const size_t k = static_cast<size_t>(o[d]);
-            const bool second = (corner >> d) & 1u;
-            wgt *= second ? a.w[k] : 1.0 - a.w[k];
-            off += (second ? a.i1[k] : a.i0[k]) * st[d];
+            const size_t k = static_cast<size_t>(o[d]) * taps + rest % taps;
+            rest /= taps;
+            wgt *= axes[d].w[k];
+            off += axes[d].idx[k] * st[d];
           }
           if (wgt != 0) acc += wgt * static_cast<double>(x[off]);
         }
@@ -152,6 +179,21 @@ Tensor table(const std::string& name, DType t, const void* data, size_t n) {
   return k;
 }
 
+// Whether axis a maps output index o to input index o alone (an identity resize of that dim).
+bool is_identity(const ResizeAxis& a, int64_t in) {
+  if (static_cast<int64_t>(a.idx.size()) != in * a.taps) return false;
+  for (int64_t o = 0; o < in; ++o) {
+    double at_o = 0;
+    for (int k = 0; k < a.taps; ++k) {
+      const size_t j = static_cast<size_t>(o * a.taps + k);
+      if (a.idx[j] == o) at_o += a.w[j];
+      else if (a.w[j] != 0) return false;
+    }
+    if (at_o != 1) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Status emit_resize(OpCtx& ctx, const ResizeSpec& s) {
@@ -162,45 +204,50 @@ Status emit_resize(OpCtx& ctx, const ResizeSpec& s) {
   if (r == 0) return ctx.unsupported("resizing a scalar is not supported");
   // Leading dims must map one to one; the kernel sees [NC, H, W].
   for (size_t d = 0; d + 2 < r; ++d)
-    for (int64_t o = 0; o < s.out[d]; ++o) {
-      const size_t k = static_cast<size_t>(o);
-      if (s.out[d] != in[d] || axes[d].i0[k] != o || (s.linear && axes[d].w[k] != 0))
-        return ctx.unsupported("only the last two dims may be resized", "keep the scales of leading dims at 1");
-    }
+    if (s.out[d] != in[d] || !is_identity(axes[d], in[d]))
+      return ctx.unsupported("only the last two dims may be resized", "keep the scales of leading dims at 1");
   if (ctx.out(0).numel() == 0) return Status::ok();
-  ResizeAxis hy;  // rank 1: a single row
-  hy.i0 = hy.i1 = {0};
-  hy.w = {0.0f};
-  const ResizeAxis& ay = r >= 2 ? axes[r - 2] : hy;
   const ResizeAxis& ax = axes[r - 1];
+  const int K = ax.taps;
+  ResizeAxis hy;  // rank 1: a single row, all weight on row 0
+  hy.taps = K;
+  hy.idx.assign(static_cast<size_t>(K), 0);
+  hy.w.assign(static_cast<size_t>(K), 0.0);
+  hy.w[0] = 1.0;
+  const ResizeAxis& ay = r >= 2 ? axes[r - 2] : hy;
   const int64_t ih = r >= 2 ? in[r - 2] : 1, iw = in[r - 1];
-  const int64_t oh = static_cast<int64_t>(ay.i0.size()), ow = static_cast<int64_t>(ax.i0.size());
+  const int64_t oh = static_cast<int64_t>(ay.idx.size()) / K, ow = static_cast<int64_t>(ax.idx.size()) / K;
   const int64_t nc = ctx.out(0).numel() / (oh * ow);
   const DType t = ctx.in(0).dtype;
   const std::string base = ctx.node().name;
   ctx.include("kiln_shape.h");
-  if (!s.linear) {
-    std::string ry = ctx.add_const(base + "_rows", table(base + "_rows", DType::kInt32, ay.i0.data(), ay.i0.size()));
-    std::string rx = ctx.add_const(base + "_cols", table(base + "_cols", DType::kInt32, ax.i0.data(), ax.i0.size()));
-    ctx.w().line("kiln::resize_nearest<{}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});", dtype_c_name(t), nc, ih, iw, oh, ow,
-                 ctx.in_ptr(0), ctx.out_ptr(0), ry, rx, c_literal(t, s.extrapolation));
-    return Status::ok();
-  }
-  auto pairs = [](const ResizeAxis& a) {
-    std::vector<int32_t> p;
-    for (size_t k = 0; k < a.i0.size(); ++k) {
-      p.push_back(a.i0[k]);
-      p.push_back(a.i1[k]);
-    }
-    return p;
+  auto ints = [&](const std::string& name, const std::vector<int32_t>& v) {
+    return ctx.add_const(base + name, table(base + name, DType::kInt32, v.data(), v.size()));
   };
-  std::vector<int32_t> py = pairs(ay), px = pairs(ax);
-  std::string ry = ctx.add_const(base + "_rows", table(base + "_rows", DType::kInt32, py.data(), py.size()));
-  std::string wy = ctx.add_const(base + "_row_weights", table(base + "_row_weights", DType::kFloat32, ay.w.data(), ay.w.size()));
-  std::string rx = ctx.add_const(base + "_cols", table(base + "_cols", DType::kInt32, px.data(), px.size()));
-  std::string wx = ctx.add_const(base + "_col_weights", table(base + "_col_weights", DType::kFloat32, ax.w.data(), ax.w.size()));
-  ctx.w().line("kiln::resize_linear<{}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});", dtype_c_name(t), nc, ih, iw, oh,
-               ow, ctx.in_ptr(0), ctx.out_ptr(0), ry, wy, rx, wx, c_literal(t, s.extrapolation));
+  auto floats = [&](const std::string& name, const std::vector<float>& v) {
+    return ctx.add_const(base + name, table(base + name, DType::kFloat32, v.data(), v.size()));
+  };
+  // Weights of taps [from, to) of every output index, as float32.
+  auto weights = [](const ResizeAxis& a, int from, int to) {
+    std::vector<float> v;
+    for (size_t o = 0; o < a.w.size(); o += static_cast<size_t>(a.taps))
+      for (int k = from; k < to; ++k) v.push_back(static_cast<float>(a.w[o + static_cast<size_t>(k)]));
+    return v;
+  };
+  const std::string head = fmt::format("{}, {}, {}, {}, {}, {}", dtype_c_name(t), nc, ih, iw, oh, ow);
+  if (s.mode == ResizeMode::kNearest) {
+    ctx.w().line("kiln::resize_nearest<{}>({}, {}, {}, {}, {});", head, ctx.in_ptr(0), ctx.out_ptr(0),
+                 ints("_rows", ay.idx), ints("_cols", ax.idx), c_literal(t, s.extrapolation));
+  } else if (s.mode == ResizeMode::kLinear) {
+    // The linear kernel takes the weight of the second tap only.
+    ctx.w().line("kiln::resize_linear<{}>({}, {}, {}, {}, {}, {}, {});", head, ctx.in_ptr(0), ctx.out_ptr(0),
+                 ints("_rows", ay.idx), floats("_row_weights", weights(ay, 1, 2)), ints("_cols", ax.idx),
+                 floats("_col_weights", weights(ax, 1, 2)), c_literal(t, s.extrapolation));
+  } else {
+    ctx.w().line("kiln::resize_taps<{}, {}>({}, {}, {}, {}, {}, {}, {});", head, K, ctx.in_ptr(0), ctx.out_ptr(0),
+                 ints("_rows", ay.idx), floats("_row_weights", weights(ay, 0, K)), ints("_cols", ax.idx),
+                 floats("_col_weights", weights(ax, 0, K)), c_literal(t, s.extrapolation));
+  }
   return Status::ok();
 }
 

@@ -8,21 +8,26 @@
 
 namespace kiln {
 
+enum class ResizeMode { kNearest, kLinear, kCubic };
+
 struct ResizeSpec {
-  bool linear = false;          // else nearest
+  ResizeMode mode = ResizeMode::kNearest;
   std::string coordinate_mode;  // coordinate_transformation_mode, or "legacy" (Upsample, Resize-10)
   std::string nearest_mode = "round_prefer_floor";
   std::vector<double> scales;   // per dim, as used in the coordinate transforms
   Shape out;
   std::vector<double> roi;      // [starts..., ends...] for tf_crop_and_resize
   double extrapolation = 0.0;
+  double cubic_a = -0.75;        // cubic_coeff_a
+  bool exclude_outside = false;  // cubic: taps outside the input get weight 0, the rest renormalised
 };
 
-// Along one dim, per output index: the two source indices and the weight of the second
-// (nearest uses i0 only); i0 = -1 means "the extrapolation value".
+// Along one dim, per output index: `taps` source indices (clamped to the edge) and their weights
+// (nearest 1 tap, linear 2, cubic 4). A first index of -1 means "the extrapolation value".
 struct ResizeAxis {
-  std::vector<int32_t> i0, i1;
-  std::vector<float> w;
+  int taps = 1;
+  std::vector<int32_t> idx;  // [out][taps]
+  std::vector<double> w;     // [out][taps]
 };
 
 // Validates the spec against the input (modes, sizes) and plans every axis.

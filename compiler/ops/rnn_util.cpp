@@ -32,8 +32,9 @@ Status rnn_resolve(OpCtx& ctx, const RnnSchema& s, RnnGeom* g) {
   const Node& n = ctx.node();
   if (!ctx.has_input(kRnnX) || !ctx.has_input(kRnnW) || !ctx.has_input(kRnnR))
     return ctx.invalid("inputs X, W and R are required");
-  if (n.attr_int("layout", 0) != 0)
-    return ctx.unsupported("layout=1 (batch-major) is not supported", "export with batch_first=False");
+  const int64_t layout = n.attr_int("layout", 0);
+  if (layout != 0 && layout != 1) return ctx.invalid(fmt::format("layout={} is not 0 or 1", layout));
+  g->batch_first = layout == 1;
   const std::string dir = n.attr_string("direction", "forward");
   if (dir == "forward" || dir == "reverse") {
     g->ND = 1;
@@ -46,11 +47,13 @@ Status rnn_resolve(OpCtx& ctx, const RnnSchema& s, RnnGeom* g) {
   const Shape& xs = ctx.in(kRnnX).shape;
   const Shape& ws = ctx.in(kRnnW).shape;
   if (ctx.in(kRnnX).dtype != DType::kFloat32) return ctx.unsupported_type(ctx.in(kRnnX).dtype);
-  if (xs.size() != 3) return ctx.invalid(fmt::format("X must be [seq_length, batch, input], got {}", shape_str(xs)));
+  if (xs.size() != 3)
+    return ctx.invalid(fmt::format("X must be [{}, input], got {}", g->batch_first ? "batch, seq_length" : "seq_length, batch",
+                                   shape_str(xs)));
   if (ws.size() != 3 || ws[1] % s.gates)
     return ctx.invalid(fmt::format("W must be [directions, {}*hidden, input], got {}", s.gates, shape_str(ws)));
-  g->S = xs[0];
-  g->B = xs[1];
+  g->S = xs[g->batch_first ? 1 : 0];
+  g->B = xs[g->batch_first ? 0 : 1];
   g->I = xs[2];
   g->H = ws[1] / s.gates;
   if (n.has_attr("hidden_size") && n.attr_int("hidden_size", 0) != g->H)
@@ -60,7 +63,7 @@ Status rnn_resolve(OpCtx& ctx, const RnnSchema& s, RnnGeom* g) {
   KILN_TRY(check_shape(ctx, kRnnW, "W", {g->ND, GH, g->I}));
   KILN_TRY(check_shape(ctx, kRnnR, "R", {g->ND, GH, g->H}));
   if (ctx.has_input(kRnnB)) KILN_TRY(check_shape(ctx, kRnnB, "B", {g->ND, 2 * GH}));
-  if (ctx.has_input(kRnnInitialH)) KILN_TRY(check_shape(ctx, kRnnInitialH, "initial_h", {g->ND, g->B, g->H}));
+  if (ctx.has_input(kRnnInitialH)) KILN_TRY(check_shape(ctx, kRnnInitialH, "initial_h", rnn_state_shape(*g)));
   if (ctx.has_input(kRnnSeqLens)) {
     // Kernels run the full sequence: per-row lengths are only accepted when they change nothing.
     KILN_TRY(ctx.require_const(kRnnSeqLens, "sequence_lens"));
@@ -102,11 +105,14 @@ Status rnn_infer(OpCtx& ctx, const RnnSchema& s) {
     if (!ctx.has_output(i)) continue;
     Tensor& t = ctx.out(i);
     t.dtype = DType::kFloat32;
-    t.shape = i == 0 ? Shape{g.S, g.ND, g.B, g.H} : Shape{g.ND, g.B, g.H};
+    if (i > 0) t.shape = rnn_state_shape(g);
+    else t.shape = g.batch_first ? Shape{g.B, g.S, g.ND, g.H} : Shape{g.S, g.ND, g.B, g.H};
     t.shape_known = true;
   }
   return Status::ok();
 }
+
+Shape rnn_state_shape(const RnnGeom& g) { return g.batch_first ? Shape{g.B, g.ND, g.H} : Shape{g.ND, g.B, g.H}; }
 
 int64_t rnn_macs(OpCtx& ctx, const RnnSchema& s) {
   RnnGeom g;

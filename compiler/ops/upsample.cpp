@@ -15,7 +15,7 @@ Status spec(OpCtx& ctx, ResizeSpec* s) {
   const std::string mode = n.attr_string("mode", "nearest");
   if (mode != "nearest" && mode != "linear" && mode != "bilinear")
     return ctx.unsupported(fmt::format("mode '{}' is not supported", mode));
-  s->linear = mode != "nearest";
+  s->mode = mode == "nearest" ? ResizeMode::kNearest : ResizeMode::kLinear;
   s->coordinate_mode = "legacy";
   std::vector<double> scales;
   if (ctx.opset() < 9) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "compiler/import/onnx_import.h"
+#include "compiler/ops/infer.h"
 
 using namespace kiln;
 namespace fs = std::filesystem;
@@ -185,4 +186,111 @@ TEST_CASE("import rejects a zero stride before ONNX shape inference divides by i
   REQUIRE_FALSE(r.has_value());
   CHECK(r.status().code() == ErrorCode::kInvalidNode);
   CHECK_THAT(r.status().str(), Catch::Contains("'pool'") && Catch::Contains("strides must be positive"));
+}
+
+namespace {
+
+onnx::NodeProto* add_node(onnx::GraphProto* g, const std::string& op, std::vector<std::string> ins,
+                          std::vector<std::string> outs) {
+  auto* n = g->add_node();
+  n->set_op_type(op);
+  for (const auto& i : ins) n->add_input(i);
+  for (const auto& o : outs) n->add_output(o);
+  return n;
+}
+
+// A [2] tensor output.
+void add_graph_output(onnx::GraphProto* g, const std::string& name, int elem_type) {
+  auto* o = g->add_output();
+  o->set_name(name);
+  o->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
+  o->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+}
+
+// Constant `name` holding floats v.
+void add_floats(onnx::GraphProto* g, const std::string& name, std::vector<float> v) {
+  auto* a = add_node(g, "Constant", {}, {name})->add_attribute();
+  a->set_name("value_floats");
+  a->set_type(onnx::AttributeProto::FLOATS);
+  for (float f : v) a->add_floats(f);
+}
+
+onnx::GraphProto* add_branch(onnx::NodeProto* n, const std::string& name) {
+  auto* a = n->add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::GRAPH);
+  a->mutable_g()->set_name(name);
+  return a->mutable_g();
+}
+
+// y = If(cond) {then: t = x + [10, 20], with a nested If on the same cond whose branches read
+// t; else: -x}, then the main graph's own "t" = y * x. cond is Size(x) > 1, which folds, or a
+// graph input.
+onnx::ModelProto if_model(bool runtime_cond) {
+  onnx::ModelProto m = relu_model({"2"});  // x [2] -> Relu -> y: reuse the input, drop the node
+  auto* g = m.mutable_graph();
+  g->clear_node();
+  g->clear_output();
+  if (runtime_cond) {
+    auto* c = g->add_input();
+    c->set_name("cond");
+    c->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::BOOL);
+    c->mutable_type()->mutable_tensor_type()->mutable_shape();
+  } else {
+    add_node(g, "Size", {"x"}, {"size"});
+    auto* one = add_node(g, "Constant", {}, {"one"})->add_attribute();
+    one->set_name("value_int");
+    one->set_type(onnx::AttributeProto::INT);
+    one->set_i(1);
+    add_node(g, "Greater", {"size", "one"}, {"cond"});
+  }
+  auto* node = add_node(g, "If", {"cond"}, {"r"});
+  node->set_name("choose");
+  auto* then_g = add_branch(node, "then_branch");
+  add_floats(then_g, "k", {10, 20});
+  add_node(then_g, "Add", {"x", "k"}, {"t0"});
+  auto* inner = add_node(then_g, "If", {"cond"}, {"t"});
+  inner->set_name("inner");
+  auto* inner_then = add_branch(inner, "then_branch");
+  add_node(inner_then, "Identity", {"t0"}, {"t1"});
+  add_graph_output(inner_then, "t1", onnx::TensorProto::FLOAT);
+  auto* inner_else = add_branch(inner, "else_branch");
+  add_node(inner_else, "Neg", {"t0"}, {"t2"});
+  add_graph_output(inner_else, "t2", onnx::TensorProto::FLOAT);
+  add_graph_output(then_g, "t", onnx::TensorProto::FLOAT);
+  auto* else_g = add_branch(node, "else_branch");
+  add_node(else_g, "Neg", {"x"}, {"e"});
+  add_graph_output(else_g, "e", onnx::TensorProto::FLOAT);
+  add_node(g, "Mul", {"r", "x"}, {"t"});
+  add_graph_output(g, "t", onnx::TensorProto::FLOAT);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("If with a condition that folds to a constant is replaced by its branch", "[import][if]") {
+  ImportOptions opt;
+  opt.run_onnx_checker = false;  // the main graph reuses the branch's name "t", which import must rename
+  auto r = import_onnx_bytes(bytes(if_model(false)), ".", opt);
+  REQUIRE(r.has_value());
+  for (const Node& n : r->nodes) CHECK(n.op != "If");
+  Tensor& x = r->tensor("x");
+  x.alloc();
+  x.as_mut<float>()[0] = 1;
+  x.as_mut<float>()[1] = 2;
+  REQUIRE(eval_graph(*r).is_ok());
+  const Tensor& t = r->tensor("t");
+  REQUIRE(t.numel() == 2);
+  CHECK(t.as<float>()[0] == 11.0f);  // (1 + 10) * 1
+  CHECK(t.as<float>()[1] == 44.0f);  // (2 + 20) * 2
+  bool prefixed = false;
+  for (const Node& n : r->nodes) prefixed |= n.name.rfind("choose/", 0) == 0;
+  CHECK(prefixed);
+}
+
+TEST_CASE("If with a run-time condition is refused as unsupported", "[import][if]") {
+  auto r = import_onnx_bytes(bytes(if_model(true)), ".", ImportOptions{});
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.status().code() == ErrorCode::kUnsupportedAttr);
+  CHECK_THAT(r.status().str(), Catch::Contains("run-time condition"));
 }

@@ -5,6 +5,8 @@
 #include "codegen/module.h"
 #include "compiler/ops/infer.h"
 #include "compiler/ops/op.h"
+#include "runtime/kiln_conv.h"
+#include "runtime/kiln_pool.h"
 #include "tests/test_util.h"
 
 using namespace kiln;
@@ -43,6 +45,21 @@ std::string emit(Graph& g) {
   ctx.set_codegen(&cg, &w, &all_targets().front());
   REQUIRE(find_op(g.nodes[0].op)->emit(ctx).is_ok());
   return w.text();
+}
+
+// Deterministic values in [-1, 1) with no two equal (so a max has one winner).
+std::vector<float> noise(int64_t n, uint32_t seed) {
+  std::vector<float> v;
+  for (int64_t i = 0; i < n; ++i) {
+    seed = seed * 1664525u + 1013904223u;
+    v.push_back(static_cast<float>(seed >> 8) / 8388608.0f - 1.0f);
+  }
+  return v;
+}
+
+void check_close(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == Approx(want[i]).margin(1e-5));
 }
 
 }  // namespace
@@ -178,4 +195,113 @@ TEST_CASE("Conv with a 1x1 kernel emits a matrix product", "[ops][nn]") {
   test::add_const(g, "w", {8, 3, 1, 1}, {});
   single(g, "Conv", {"x", "w"});
   CHECK(emit(g).find("kiln::gemm_nn<8, 16, 3, 3, 1, 1, 0>") != std::string::npos);
+}
+
+TEST_CASE("3-D Conv with groups, strides, pads and dilations: the runtime kernel matches the reference", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 4, 4, 5, 6}, noise(4 * 4 * 5 * 6, 1));
+  Tensor& w = test::add_const(g, "w", {10, 2, 2, 3, 2}, noise(10 * 2 * 2 * 3 * 2, 2));
+  Tensor& b = test::add_const(g, "b", {10}, noise(10, 3));
+  Node& n = single(g, "Conv", {"x", "w", "b"});
+  n.set_int("group", 2);  // 5 output channels per group: one block of four and one left over
+  n.set_ints("strides", {1, 2, 1});
+  n.set_ints("pads", {1, 0, 1, 0, 1, 1});
+  n.set_ints("dilations", {2, 1, 1});
+  std::vector<float> want = eval(g);
+  REQUIRE(g.tensor("y").shape == Shape{1, 10, 3, 2, 7});
+  std::vector<float> got(want.size());
+  kiln::conv3d<4, 4, 5, 6, 10, 2, 3, 2, 3, 2, 7, 1, 2, 1, 1, 0, 1, 2, 1, 1, 2>(
+      g.tensor("x").as<float>(), w.as<float>(), b.as<float>(), got.data(), kiln::ActNone{});
+  check_close(got, want);
+  CHECK_THAT(emit(g), Catch::Contains("kiln::conv3d<4, 4, 5, 6, 10, 2, 3, 2, 3, 2, 7, 1, 2, 1, 1, 0, 1, 2, 1, 1, 2>"));
+}
+
+TEST_CASE("3-D depthwise Conv runs the general kernel and matches the reference", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 3, 3, 4, 4}, noise(3 * 3 * 4 * 4, 4));
+  Tensor& w = test::add_const(g, "w", {3, 1, 3, 3, 3}, noise(81, 5));
+  Node& n = single(g, "Conv", {"x", "w"});
+  n.set_int("group", 3);
+  n.set_ints("pads", {1, 1, 1, 1, 1, 1});
+  std::vector<float> want = eval(g);
+  REQUIRE(g.tensor("y").shape == Shape{1, 3, 3, 4, 4});
+  std::vector<float> got(want.size());
+  kiln::conv3d<3, 3, 4, 4, 3, 3, 3, 3, 3, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3>(
+      g.tensor("x").as<float>(), w.as<float>(), nullptr, got.data(), kiln::ActNone{});
+  check_close(got, want);
+}
+
+TEST_CASE("2-D Conv still emits the 2-D kernel call", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 2, 5, 5});
+  test::add_const(g, "w", {4, 2, 3, 3}, {});
+  single(g, "Conv", {"x", "w"}).set_ints("pads", {1, 1, 1, 1});
+  CHECK_THAT(emit(g), Catch::Contains("kiln::conv2d<2, 5, 5, 4, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1, 1>"));
+}
+
+TEST_CASE("3-D ConvTranspose with output_padding: the runtime kernel matches the reference", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 2, 2, 3, 2}, noise(24, 6));
+  Tensor& w = test::add_const(g, "w", {2, 3, 2, 2, 3}, noise(72, 7));
+  Tensor& b = test::add_const(g, "b", {3}, noise(3, 8));
+  Node& n = single(g, "ConvTranspose", {"x", "w", "b"});
+  n.set_ints("strides", {2, 1, 2});
+  n.set_ints("pads", {1, 0, 0, 0, 1, 1});
+  n.set_ints("output_padding", {1, 0, 0});
+  n.set_ints("dilations", {1, 2, 1});
+  std::vector<float> want = eval(g);
+  REQUIRE(g.tensor("y").shape == Shape{1, 3, 4, 4, 4});
+  std::vector<float> got(want.size());
+  kiln::conv_transpose3d<2, 2, 3, 2, 3, 2, 2, 3, 4, 4, 4, 2, 1, 2, 1, 0, 0, 1, 2, 1, 1>(
+      g.tensor("x").as<float>(), w.as<float>(), b.as<float>(), got.data(), kiln::ActNone{});
+  check_close(got, want);
+}
+
+TEST_CASE("3-D MaxPool (values and indices) and AveragePool: the runtime kernels match the references", "[ops][nn]") {
+  auto pool = [](const char* op, Graph& g) -> Node& {
+    input(g, "x", {1, 2, 3, 4, 5}, noise(120, 9));
+    Node& n = single(g, op, {"x"}, std::string(op) == "MaxPool" ? std::vector<std::string>{"y", "i"}
+                                                                   : std::vector<std::string>{"y"});
+    n.set_ints("kernel_shape", {2, 2, 3});
+    n.set_ints("strides", {1, 2, 2});
+    n.set_ints("pads", {0, 1, 1, 1, 0, 1});
+    return n;
+  };
+  {
+    Graph g;
+    pool("MaxPool", g);
+    std::vector<float> want = eval(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 2, 3, 2, 3});
+    std::vector<float> got(want.size());
+    std::vector<int64_t> idx(want.size());
+    kiln::maxpool3d_indices<float, 2, 3, 4, 5, 2, 2, 3, 3, 2, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1, false>(
+        g.tensor("x").as<float>(), got.data(), idx.data());
+    CHECK(got == want);
+    CHECK(idx == std::vector<int64_t>(g.tensor("i").as<int64_t>(), g.tensor("i").as<int64_t>() + idx.size()));
+    std::vector<float> plain(want.size());
+    kiln::maxpool3d<float, 2, 3, 4, 5, 2, 2, 3, 3, 2, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1>(g.tensor("x").as<float>(),
+                                                                                   plain.data());
+    CHECK(plain == want);
+  }
+  for (bool include : {false, true}) {
+    Graph g;
+    pool("AveragePool", g).set_int("count_include_pad", include);
+    std::vector<float> want = eval(g);
+    std::vector<float> got(want.size());
+    if (include)
+      kiln::avgpool3d<float, 2, 3, 4, 5, 2, 2, 3, 3, 2, 3, 1, 2, 2, 0, 1, 1, 1, 0, 1, 1, 1, 1, true>(
+          g.tensor("x").as<float>(), got.data());
+    else
+      kiln::avgpool3d<float, 2, 3, 4, 5, 2, 2, 3, 3, 2, 3, 1, 2, 2, 0, 1, 1, 1, 0, 1, 1, 1, 1, false>(
+          g.tensor("x").as<float>(), got.data());
+    check_close(got, want);
+  }
+}
+
+TEST_CASE("Convolutions of 4 spatial dims are refused as unsupported", "[ops][nn]") {
+  Graph g;
+  input(g, "x", {1, 1, 2, 2, 2, 2});
+  test::add_const(g, "w", {1, 1, 1, 1, 1, 1}, {1});
+  single(g, "Conv", {"x", "w"});
+  CHECK(infer_node(g, g.nodes[0]).code() == ErrorCode::kUnsupportedAttr);
 }

@@ -181,8 +181,8 @@ TEST_CASE("Recurrent ops give Y as [seq, directions, batch, hidden]", "[ops][rnn
 
 TEST_CASE("Recurrent ops refuse what the kernels do not implement", "[ops][rnn]") {
   Graph a = recurrent("LSTM", 4);
-  a.nodes[0].set_int("layout", 1);
-  CHECK(infer(a).code() == ErrorCode::kUnsupportedAttr);
+  a.nodes[0].set_int("layout", 2);
+  CHECK(infer(a).code() == ErrorCode::kInvalidNode);
 
   Graph b = recurrent("LSTM", 4);
   b.nodes[0].set_int("input_forget", 1);
@@ -222,4 +222,56 @@ TEST_CASE("LSTM reference: zero weights with a bias give the closed form", "[ops
   CHECK(g.tensor("y_c").as<float>()[0] == Approx(c2));
   CHECK(g.tensor("y").as<float>()[0] == Approx(0.5 * std::tanh(c1)));
   CHECK(g.tensor("y").as<float>()[1] == Approx(0.5 * std::tanh(c2)));
+}
+
+TEST_CASE("Recurrent ops with layout=1 compute the batch-first transpose of layout 0", "[ops][rnn]") {
+  // S=3, B=2, I=2, H=3, bidirectional, with initial_h: layout 1 reads and writes the same values
+  // with batch and sequence (and, for the states, batch and direction) swapped.
+  const int64_t S = 3, B = 2, I = 2, H = 3;
+  auto noise = [](int64_t n, int seed) {
+    std::vector<float> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(static_cast<float>(std::sin(0.37 * static_cast<double>(i * seed + 1))));
+    return v;
+  };
+  for (const char* op : {"RNN", "GRU", "LSTM"}) {
+    const int gates = std::string(op) == "RNN" ? 1 : std::string(op) == "GRU" ? 3 : 4;
+    std::vector<float> x = noise(S * B * I, 3), h0 = noise(2 * B * H, 5);
+    auto run = [&](bool batch_first) {
+      Graph g;
+      g.opset = 14;
+      Tensor& xt = test::add_input(g, "x", batch_first ? Shape{B, S, I} : Shape{S, B, I});
+      xt.alloc();
+      Tensor& ht = test::add_input(g, "h0", batch_first ? Shape{B, 2, H} : Shape{2, B, H});
+      ht.alloc();
+      for (int64_t s = 0; s < S; ++s)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t i = 0; i < I; ++i)
+            xt.as_mut<float>()[batch_first ? (b * S + s) * I + i : (s * B + b) * I + i] = x[static_cast<size_t>((s * B + b) * I + i)];
+      for (int64_t d = 0; d < 2; ++d)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t j = 0; j < H; ++j)
+            ht.as_mut<float>()[batch_first ? (b * 2 + d) * H + j : (d * B + b) * H + j] = h0[static_cast<size_t>((d * B + b) * H + j)];
+      test::add_const(g, "W", {2, gates * H, I}, noise(2 * gates * H * I, 7));
+      test::add_const(g, "R", {2, gates * H, H}, noise(2 * gates * H * H, 11));
+      Node& n = test::add_node(g, op, {"x", "W", "R", "", "", "h0"}, {"y", "y_h"}, "n");
+      n.set_string("direction", "bidirectional");
+      n.set_int("layout", batch_first ? 1 : 0);
+      REQUIRE(infer(g).is_ok());
+      REQUIRE(eval_node(g, g.nodes[0]).is_ok());
+      CHECK(g.tensor("y").shape == (batch_first ? Shape{B, S, 2, H} : Shape{S, 2, B, H}));
+      CHECK(g.tensor("y_h").shape == (batch_first ? Shape{B, 2, H} : Shape{2, B, H}));
+      return g;
+    };
+    Graph seq = run(false), bat = run(true);
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t d = 0; d < 2; ++d)
+        for (int64_t b = 0; b < B; ++b)
+          for (int64_t j = 0; j < H; ++j)
+            CHECK(bat.tensor("y").as<float>()[((b * S + s) * 2 + d) * H + j] ==
+                  seq.tensor("y").as<float>()[((s * 2 + d) * B + b) * H + j]);
+    for (int64_t d = 0; d < 2; ++d)
+      for (int64_t b = 0; b < B; ++b)
+        for (int64_t j = 0; j < H; ++j)
+          CHECK(bat.tensor("y_h").as<float>()[(b * 2 + d) * H + j] == seq.tensor("y_h").as<float>()[(d * B + b) * H + j]);
+  }
 }

@@ -109,11 +109,32 @@ TEST_CASE("Resize nearest with asymmetric/floor repeats pixels", "[ops][shape]")
   CHECK(eval(g) == std::vector<float>{0, 0, 0, 1, 1, 1});
 }
 
-TEST_CASE("Resize refuses cubic interpolation", "[ops][shape]") {
-  Graph g = single("Resize", {1, 1, 2, 2}, 13, {"", "scales"});
-  test::add_const(g, "scales", {4}, {1, 1, 2, 2});
+TEST_CASE("Resize cubic with A = -0.5 reproduces a ramp away from the edges", "[ops][shape]") {
+  // Keys' cubic kernel with A = -0.5 interpolates linear data exactly where all four taps are
+  // inside the input.
+  Graph g = single("Resize", {1, 1, 1, 8}, 13, {"", "scales"});
+  test::add_const(g, "scales", {4}, {1, 1, 1, 2});
   g.nodes[0].set_string("mode", "cubic");
-  CHECK(infer_node(g, g.nodes[0]).code() == ErrorCode::kUnsupportedAttr);
+  g.nodes[0].set_float("cubic_coeff_a", -0.5f);
+  std::vector<float> y = eval(g);
+  REQUIRE(y.size() == 16);
+  for (int o = 4; o < 12; ++o) CHECK(y[static_cast<size_t>(o)] == Approx((o + 0.5) / 2 - 0.5));  // half_pixel
+  CHECK_THAT(emit(g), Catch::Contains("kiln::resize_taps<float, 1, 1, 8, 1, 16, 4>"));
+}
+
+TEST_CASE("Resize cubic with exclude_outside renormalises the weights inside the input", "[ops][shape]") {
+  // Output 0 of a 2x upsample of [0, 1, 2, 3] samples x = -0.25: with exclude_outside the two
+  // taps left of the input drop out and the two inside are rescaled to sum to 1.
+  Graph g = single("Resize", {1, 1, 1, 4}, 13, {"", "scales"});
+  test::add_const(g, "scales", {4}, {1, 1, 1, 2});
+  g.nodes[0].set_string("mode", "cubic");
+  g.nodes[0].set_int("exclude_outside", 1);
+  g.nodes[0].set_float("cubic_coeff_a", -0.5f);
+  std::vector<float> y = eval(g);
+  // ratio 0.75: taps at -2, -1 (dropped), 0, 1 with weights near(0.25) and far(1.25) (A = -0.5).
+  const double A = -0.5, t0 = 0.25, t1 = 1.25;
+  const double w0 = ((A + 2) * t0 - (A + 3)) * t0 * t0 + 1, w1 = ((A * t1 - 5 * A) * t1 + 8 * A) * t1 - 4 * A;
+  CHECK(y[0] == Approx((w0 * 0 + w1 * 1) / (w0 + w1)));
 }
 
 TEST_CASE("Squeeze-13 without axes drops every unit dim", "[ops][shape]") {
