@@ -9,6 +9,7 @@
 //   DQ(a), DQ(b) -> Add|Mul [-> Relu|Clip] -> Q =>  com.microsoft QLinearAdd / QLinearMul
 //   DQ(x) -> AveragePool|GlobalAveragePool -> Q => com.microsoft QLinearAveragePool / ...Global...
 //   DQ(x) -> Softmax -> Q                     =>  com.microsoft QLinearSoftmax (integer exp table)
+//   DQ(x) -> LogSoftmax -> Q                  =>  kiln.QLinearLogSoftmax (exp table, Q16 logarithm)
 //   DQ(x) -> unary f -> Q (Sigmoid, Tanh, HardSwish, Exp, ...) => kiln.QLinearLookup: a 256-entry
 //                                                 table of what DQ -> f -> Q gives for each input
 //
@@ -417,10 +418,10 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
     n->inputs = {a.x, a.scale, a.zp, b.x, b.scale, b.zp, ys, yz};
     return true;
   }
-  if (op == "Softmax") {
+  if (op == "Softmax" || op == "LogSoftmax") {
     if (g.tensor(q.outputs[0]).dtype != a.t) return false;
-    n->op = "QLinearSoftmax";
-    n->domain = kMsDomain;
+    n->op = op == "Softmax" ? "QLinearSoftmax" : "QLinearLogSoftmax";
+    n->domain = op == "Softmax" ? kMsDomain : "kiln";
     n->attrs.clear();
     n->set_int("axis", f.attr_int("axis", g.opset < 13 ? 1 : -1));
     n->set_int("opset", g.opset);

@@ -74,7 +74,7 @@ std::vector<size_t> integer_inputs(const Graph& g, const Node& n) {
   if ((op == "Add" || op == "Mul") && n.inputs.size() == 2 && is_float_act(g, n.inputs[0]) &&
       is_float_act(g, n.inputs[1]))
     return {0, 1};
-  if (op == "AveragePool" || op == "GlobalAveragePool" || op == "Softmax") return {0};
+  if (op == "AveragePool" || op == "GlobalAveragePool" || op == "Softmax" || op == "LogSoftmax") return {0};
   if (op == "Clip") {  // constant bounds only
     for (size_t i = 1; i < n.inputs.size(); ++i)
       if (!n.inputs[i].empty() && !is_const(g, n.inputs[i])) return {};

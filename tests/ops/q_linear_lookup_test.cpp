@@ -83,3 +83,18 @@ TEST_CASE("DQ -> Softmax -> Q becomes an integer Softmax within one step", "[ops
     for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) <= 1);
   }
 }
+
+TEST_CASE("DQ -> LogSoftmax -> Q becomes an integer LogSoftmax within one step", "[ops][quant]") {
+  std::srand(11);
+  for (float sx : {0.02f, 0.1f, 0.3f}) {
+    for (float sy : {0.05f, 0.2f}) {
+      Graph f = chain("LogSoftmax", {5, 12}, sx, 3, sy, 127);
+      Graph q = f;
+      CHECK(lower(q) == "QLinearLogSoftmax");
+      std::vector<int8_t> x(60);
+      for (auto& v : x) v = static_cast<int8_t>(std::rand() % 256 - 128);
+      const auto a = run(f, x), b = run(q, x);
+      for (size_t i = 0; i < a.size(); ++i) CHECK(std::abs(a[i] - b[i]) <= 1);
+    }
+  }
+}
