@@ -23,6 +23,18 @@ inline void lookup(const XT* x, const YT* table, YT* y) {
   for (int i = 0; i < N; ++i) y[i] = table[static_cast<int>(x[i]) - XMIN];
 }
 
+// The largest element of a row (N elements, stride INNER) in *max; returns the sum of
+// exptab[max - x] over the row.
+template <int N, int INNER, typename T>
+inline uint32_t qsoftmax_row_sum(const T* xr, const uint32_t* exptab, int32_t* max) {
+  int32_t m = xr[0];
+  for (int k = 1; k < N; ++k) m = xr[k * INNER] > m ? xr[k * INNER] : m;
+  uint32_t sum = 0;
+  for (int k = 0; k < N; ++k) sum += exptab[m - xr[k * INNER]];
+  *max = m;
+  return sum;
+}
+
 // Softmax along an axis of length N with stride INNER, for OUTER x INNER rows.
 template <int OUTER, int N, int INNER, typename T>
 inline void qsoftmax(const T* x, const uint32_t* table, uint64_t r, int32_t zy, int32_t lo, int32_t hi, T* y) {
@@ -30,10 +42,8 @@ inline void qsoftmax(const T* x, const uint32_t* table, uint64_t r, int32_t zy, 
     for (int in = 0; in < INNER; ++in) {
       const T* xr = x + o * N * INNER + in;
       T* yr = y + o * N * INNER + in;
-      int32_t m = xr[0];
-      for (int k = 1; k < N; ++k) m = xr[k * INNER] > m ? xr[k * INNER] : m;
-      uint32_t sum = 0;
-      for (int k = 0; k < N; ++k) sum += table[m - xr[k * INNER]];
+      int32_t m;
+      const uint32_t sum = qsoftmax_row_sum<N, INNER>(xr, table, &m);
       const uint64_t den = static_cast<uint64_t>(sum) << 16;
       for (int k = 0; k < N; ++k) {
         const uint64_t q = (static_cast<uint64_t>(table[m - xr[k * INNER]]) * r + den / 2) / den;
@@ -67,10 +77,8 @@ inline void qlogsoftmax(const T* x, const uint32_t* exptab, const int32_t* lntab
     for (int in = 0; in < INNER; ++in) {
       const T* xr = x + o * N * INNER + in;
       T* yr = y + o * N * INNER + in;
-      int32_t m = xr[0];
-      for (int k = 1; k < N; ++k) m = xr[k * INNER] > m ? xr[k * INNER] : m;
-      uint32_t sum = 0;
-      for (int k = 0; k < N; ++k) sum += exptab[m - xr[k * INNER]];
+      int32_t m;
+      const uint32_t sum = qsoftmax_row_sum<N, INNER>(xr, exptab, &m);
       const int64_t lb = (static_cast<int64_t>(ln_q16(sum, lntab)) * r + 32768) >> 16;  // ln(sum) >= 0
       for (int k = 0; k < N; ++k) {
         const int64_t q = floor_shift16(static_cast<int64_t>(xr[k * INNER] - m) * a - lb + 32768);

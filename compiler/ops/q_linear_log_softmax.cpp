@@ -43,21 +43,11 @@ Status eval(OpCtx& ctx) {
   const auto lntab = ln_table();
   const int64_t a = x_mult(g), r = y_recip(g);
   const int32_t lo = static_cast<int32_t>(dtype_min(y.dtype)), hi = static_cast<int32_t>(dtype_max(y.dtype));
-  for (int64_t o = 0; o < g.outer; ++o)
-    for (int64_t in = 0; in < g.inner; ++in) {
-      auto at = [&](int64_t k) { return o * g.n * g.inner + k * g.inner + in; };
-      int32_t m = int_elem(x, at(0));
-      for (int64_t k = 1; k < g.n; ++k) m = std::max(m, int_elem(x, at(k)));
-      uint32_t sum = 0;
-      for (int64_t k = 0; k < g.n; ++k) sum += exptab[static_cast<size_t>(m - int_elem(x, at(k)))];
-      const int64_t lb = (static_cast<int64_t>(ln_q16(sum, lntab)) * r + 32768) >> 16;
-      for (int64_t k = 0; k < g.n; ++k) {
-        const int64_t q = floor_shift16(static_cast<int64_t>(int_elem(x, at(k)) - m) * a - lb + 32768);
-        const int32_t v = std::max(lo, std::min(hi, g.y.z(0) + static_cast<int32_t>(std::max<int64_t>(q, -65536))));
-        if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[at(k)] = static_cast<int8_t>(v);
-        else y.as_mut<uint8_t>()[at(k)] = static_cast<uint8_t>(v);
-      }
-    }
+  qsoftmax_eval_rows(g, x, y, exptab, [&](int32_t d, uint32_t sum) {
+    const int64_t lb = (static_cast<int64_t>(ln_q16(sum, lntab)) * r + 32768) >> 16;
+    const int64_t q = floor_shift16(static_cast<int64_t>(d) * a - lb + 32768);
+    return std::max(lo, std::min(hi, g.y.z(0) + static_cast<int32_t>(std::max<int64_t>(q, -65536))));
+  });
   return Status::ok();
 }
 

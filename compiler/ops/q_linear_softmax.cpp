@@ -23,21 +23,11 @@ Status eval(OpCtx& ctx) {
   const auto table = qsoftmax_exp_table(g.x.s(0));
   const uint64_t r = reciprocal(g.y.s(0));
   const int32_t lo = static_cast<int32_t>(dtype_min(y.dtype)), hi = static_cast<int32_t>(dtype_max(y.dtype));
-  for (int64_t o = 0; o < g.outer; ++o)
-    for (int64_t in = 0; in < g.inner; ++in) {
-      auto at = [&](int64_t k) { return o * g.n * g.inner + k * g.inner + in; };
-      int32_t m = int_elem(x, at(0));
-      for (int64_t k = 1; k < g.n; ++k) m = std::max(m, int_elem(x, at(k)));
-      uint32_t sum = 0;
-      for (int64_t k = 0; k < g.n; ++k) sum += table[static_cast<size_t>(m - int_elem(x, at(k)))];
-      const uint64_t den = static_cast<uint64_t>(sum) << 16;
-      for (int64_t k = 0; k < g.n; ++k) {
-        const uint64_t q = (static_cast<uint64_t>(table[static_cast<size_t>(m - int_elem(x, at(k)))]) * r + den / 2) / den;
-        const int32_t v = std::max(lo, std::min(hi, g.y.z(0) + static_cast<int32_t>(std::min<uint64_t>(q, 65535))));
-        if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[at(k)] = static_cast<int8_t>(v);
-        else y.as_mut<uint8_t>()[at(k)] = static_cast<uint8_t>(v);
-      }
-    }
+  qsoftmax_eval_rows(g, x, y, table, [&](int32_t d, uint32_t sum) {
+    const uint64_t den = static_cast<uint64_t>(sum) << 16;
+    const uint64_t q = (static_cast<uint64_t>(table[static_cast<size_t>(-d)]) * r + den / 2) / den;
+    return std::max(lo, std::min(hi, g.y.z(0) + static_cast<int32_t>(std::min<uint64_t>(q, 65535))));
+  });
   return Status::ok();
 }
 

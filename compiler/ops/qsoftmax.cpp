@@ -1,6 +1,7 @@
 #include "compiler/ops/qsoftmax.h"
 
 #include <cmath>
+#include <algorithm>
 #include <cstring>
 
 namespace kiln {
@@ -41,6 +42,23 @@ Status qsoftmax_infer(OpCtx& ctx) {
   y.quant.scale = g.y.scale;
   y.quant.zero_point = g.y.zero_point;
   return Status::ok();
+}
+
+void qsoftmax_eval_rows(const QSoftmaxGeometry& g, const Tensor& x, Tensor& y, const std::vector<uint32_t>& table,
+                        const std::function<int32_t(int32_t, uint32_t)>& f) {
+  for (int64_t o = 0; o < g.outer; ++o)
+    for (int64_t in = 0; in < g.inner; ++in) {
+      auto at = [&](int64_t k) { return o * g.n * g.inner + k * g.inner + in; };
+      int32_t m = int_elem(x, at(0));
+      for (int64_t k = 1; k < g.n; ++k) m = std::max(m, int_elem(x, at(k)));
+      uint32_t sum = 0;
+      for (int64_t k = 0; k < g.n; ++k) sum += table[static_cast<size_t>(m - int_elem(x, at(k)))];
+      for (int64_t k = 0; k < g.n; ++k) {
+        const int32_t v = f(int_elem(x, at(k)) - m, sum);
+        if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[at(k)] = static_cast<int8_t>(v);
+        else y.as_mut<uint8_t>()[at(k)] = static_cast<uint8_t>(v);
+      }
+    }
 }
 
 std::vector<uint32_t> qsoftmax_exp_table(float sx) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "compiler/ops/quant_util.h"
@@ -17,6 +18,12 @@ struct QSoftmaxGeometry {
 
 Status qsoftmax_resolve(OpCtx& ctx, QSoftmaxGeometry* g);
 Status qsoftmax_infer(OpCtx& ctx);
+
+// Reference evaluation skeleton of both ops: for each row, finds the row's max m and
+// sum = sum of table[m - x_k], then stores f(x_k - m, sum) (already clamped to Y's type) for
+// each element.
+void qsoftmax_eval_rows(const QSoftmaxGeometry& g, const Tensor& x, Tensor& y, const std::vector<uint32_t>& table,
+                        const std::function<int32_t(int32_t, uint32_t)>& f);
 
 // table[d] = round(2^16 * exp(-x_scale * d)), d = 0..255.
 std::vector<uint32_t> qsoftmax_exp_table(float x_scale);
