@@ -231,8 +231,6 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::vector<std::string> to_calibrate;
   for (const auto& t : points)
     if ((!fixed.count(t) || parent.count(t)) && !moved_from.count(t)) to_calibrate.push_back(t);
-  for (const auto& t : points)
-    if (moved_from.count(t) && !is_point.count(moved_from[t])) to_calibrate.push_back(t);
   auto ranges = calibrate(g, to_calibrate, *req.data, req.method, req.percentile, req.progress);
   if (!ranges) {
     r.status = ranges.status();
@@ -242,14 +240,14 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::map<std::string, QuantRange> group;
   for (const auto& t : points) {
     if (!parent.count(t) || !ranges->count(t)) continue;
-    QuantRange r = ranges->at(t);
+    QuantRange range = ranges->at(t);
     if (fixed.count(t)) {
       const Params& f = fixed[t];
-      r = {f.scale * static_cast<float>(-128 - f.zero_point), f.scale * static_cast<float>(127 - f.zero_point)};
+      range = {f.scale * static_cast<float>(-128 - f.zero_point), f.scale * static_cast<float>(127 - f.zero_point)};
     }
     auto it = group.find(root(t));
-    if (it == group.end()) group[root(t)] = r;
-    else it->second = {std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
+    if (it == group.end()) group[root(t)] = range;
+    else it->second = {std::min(it->second.lo, range.lo), std::max(it->second.hi, range.hi)};
   }
   std::map<std::string, Params> params;
   for (const auto& t : points) {
