@@ -43,6 +43,8 @@ struct PassContext {
   // --quantize int8 (null: the quantize pass does nothing), and where it reports its points.
   const QuantizeRequest* quantize = nullptr;
   QuantizeReport* quantize_report = nullptr;
+  // --io int8 (passes/io_int8.cpp): the int8 tensors at the boundary become the model's API.
+  bool io_int8 = false;
 };
 
 struct PassResult {

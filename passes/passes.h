@@ -12,6 +12,7 @@ namespace kiln {
 PassResult run_fold_constants(Graph& g, const PassContext& ctx);
 PassResult run_quantize(Graph& g, const PassContext& ctx);
 PassResult run_fold_qdq(Graph& g, const PassContext& ctx);
+PassResult run_io_int8(Graph& g, const PassContext& ctx);
 PassResult run_fold_batchnorm(Graph& g, const PassContext& ctx);
 PassResult run_fuse_activations(Graph& g, const PassContext& ctx);
 PassResult run_dce(Graph& g, const PassContext& ctx);

@@ -16,6 +16,7 @@ const std::vector<PassDef>& default_pipeline() {
       {{"dce",                 "",                  "drop nodes and tensors no output depends on"},      run_dce},
       {{"fold-batchnorm",      "constant weights",  "push BatchNormalization into the Conv/Gemm before it"}, run_fold_batchnorm},
       {{"quantize",            "--quantize int8",   "calibrate, then insert QuantizeLinear/DequantizeLinear (float -> QDQ)"}, run_quantize},
+      {{"io-int8",             "--io int8",         "the boundary's int8 tensors become the inputs and outputs"}, run_io_int8},
       {{"fold-qdq",            "constant scales",   "lower what quantize inserted to int8 ops"},        run_fold_qdq},
       {{"dce",                 "",                  "drop the float weights quantization replaced"},     run_dce},
       {{"fuse-activations",    "",                  "apply Relu/Clip/LeakyRelu inside Conv/Gemm kernels"}, run_fuse_activations},

@@ -15,8 +15,8 @@
 //    The inputs of a Concat share one scale and zero point (the union of their ranges), so the
 //    Concat runs on the integers and its output is no point of its own.
 //    Graph inputs read by an integer op are points (QuantizeLinear at the boundary); with
-//    --io int8 every float graph input and output is one, and the graph's own tensor becomes the
-//    int8 tensor (its scale and zero point go to the generated header).
+//    --io int8 every float graph input and output is one, so that the io-int8 pass can make the
+//    graph's own tensors the int8 ones.
 // 2. Ranges. compiler/quant/calibrate runs the float graph on the calibration samples and picks
 //    [lo, hi] per point (--calibration-method minmax|percentile|mse). Outputs of Softmax and
 //    Sigmoid use the fixed range [0, 1) (scale 1/256, zero point -128) and Tanh [-1, 1) (scale
@@ -315,53 +315,26 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
       g.tensors[name] = x;
     };
     QuantizeReport::Point rp{"", p.scale, p.zero_point};
-    const bool boundary = req.io_int8 && (g.is_graph_input(t) || g.is_graph_output(t));
     if (g.is_graph_input(t)) {
-      const std::string dq = g.unique_name(t + "_dequantized");
+      const std::string q = g.unique_name(t + "_quantized"), dq = g.unique_name(t + "_dequantized");
+      new_tensor(q, DType::kInt8);
       new_tensor(dq, DType::kFloat32);
-      if (boundary) {
-        Tensor& in = g.tensor(t);
-        in.dtype = DType::kInt8;
-        in.quant = QuantParams{{p.scale}, {p.zero_point}, -1};
-        before.push_back(make("DequantizeLinear", t, dq));
-        rp.q = t;
-      } else {
-        const std::string q = g.unique_name(t + "_quantized");
-        new_tensor(q, DType::kInt8);
-        before.push_back(make("QuantizeLinear", t, q));
-        before.push_back(make("DequantizeLinear", q, dq));
-        rp.q = q;
-      }
+      before.push_back(make("QuantizeLinear", t, q));
+      before.push_back(make("DequantizeLinear", q, dq));
       renames.push_back({t, dq});
+      rp.q = q;
     } else {
       // The producer writes t_float; Q/DQ restore t for the readers.
-      const std::string f = g.unique_name(t + "_float");
+      const std::string f = g.unique_name(t + "_float"), q = g.unique_name(t + "_quantized");
       Tensor moved = g.tensor(t);
       moved.name = f;
       g.tensors[f] = moved;
       for (Node& n : g.nodes)
         for (auto& o : n.outputs)
           if (o == t) o = f;
-      std::vector<Node>& seq = after[f];
-      if (boundary) {
-        Tensor& out = g.tensor(t);
-        out.dtype = DType::kInt8;
-        out.quant = QuantParams{{p.scale}, {p.zero_point}, -1};
-        seq.push_back(make("QuantizeLinear", f, t));
-        if (!g.consumers(t).empty()) {
-          const std::string dq = g.unique_name(t + "_dequantized");
-          new_tensor(dq, DType::kFloat32);
-          seq.push_back(make("DequantizeLinear", t, dq));
-          renames.push_back({t, dq});
-        }
-        rp.q = t;
-      } else {
-        const std::string q = g.unique_name(t + "_quantized");
-        new_tensor(q, DType::kInt8);
-        seq.push_back(make("QuantizeLinear", f, q));
-        seq.push_back(make("DequantizeLinear", q, t));
-        rp.q = q;
-      }
+      new_tensor(q, DType::kInt8);
+      after[f] = {make("QuantizeLinear", f, q), make("DequantizeLinear", q, t)};
+      rp.q = q;
     }
     if (ctx.quantize_report) ctx.quantize_report->points[t] = rp;
   }

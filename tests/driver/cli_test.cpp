@@ -138,3 +138,16 @@ TEST_CASE("compile with quantize int8: calibration is required, --io int8 puts s
   CHECK(r.out.find("SQNR dB") != std::string::npos);
   CHECK(r.out.find("validation top-1: float 441/450") != std::string::npos);
 }
+
+TEST_CASE("io int8 on a pre-quantized model exposes its int8 boundary; a float model is refused", "[cli][quant]") {
+  fs::path out = fresh_dir("kiln_cli_io_qdq");
+  Run r = kiln("compile " + std::string(KILN_SOURCE_DIR) + "/tests/quant/models/qdq_int8/model.onnx --io int8 -q -o " +
+               out.string());
+  REQUIRE(r.status == 0);
+  const std::string h = slurp(out / "model.h");
+  CHECK(h.find("_INPUT_0_SCALE") != std::string::npos);
+  CHECK(h.find("_OUTPUT_0_ZERO_POINT") != std::string::npos);
+  r = kiln("compile " + kExamples + "/digits_cnn/model.onnx --io int8 -o " + out.string());
+  CHECK(r.status == 3);
+  CHECK(r.out.find("--quantize int8") != std::string::npos);
+}
