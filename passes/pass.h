@@ -15,8 +15,11 @@ namespace kiln {
 
 struct PassContext {
   const Target* target = nullptr;
-  // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise.
+  // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise,
+  // --no-inplace-pointwise (both: --no-inplace-conv) and --no-inplace-quantize.
   bool inplace_depthwise = true;
+  bool inplace_pointwise = true;
+  bool inplace_quantize = true;
 };
 
 struct PassResult {

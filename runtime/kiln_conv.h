@@ -94,6 +94,34 @@ inline void depthwise2d_inplace(float* xy, const float* w, const float* bias, fl
   }
 }
 
+// Pointwise (1x1, stride 1, unpadded, ungrouped) convolution in place, NCHW: Y[M, P] = W[M, C] . X[C, P]
+// where X starts at Y or K whole channel planes after it (x == y + K * P, 0 <= K, and K <= M - C
+// when M > C). Element (c, q) of X and element (m, p) of Y then share an address only when
+// m == c + K and q == p (p, q < P): writing output pixel p clobbers only input pixel p. Each block
+// of B pixels is first gathered into `tmp` [C * B] and its outputs are then written from there,
+// so a block's inputs are saved before any of its outputs land and later blocks are untouched.
+// (Pixel-interleaved layouts would need the input at the output's end and a forward pixel order;
+// in NCHW the planes line up and any plane offset works.)
+template <int C, int P, int M, int B, typename Act>
+inline void pointwise_inplace(const float* x, float* y, const float* w, const float* bias, float* tmp, Act act) {
+  for (int p0 = 0; p0 < P; p0 += B) {
+    const int nb = P - p0 < B ? P - p0 : B;
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < B; ++j) tmp[c * B + j] = j < nb ? x[c * P + p0 + j] : 0.0f;
+    for (int m = 0; m < M; ++m) {
+      const float* wm = w + m * C;
+      const float b = bias ? bias[m] : 0.0f;
+      float acc[B];
+      for (int j = 0; j < B; ++j) acc[j] = b;
+      for (int c = 0; c < C; ++c) {
+        const float wv = wm[c];
+        for (int j = 0; j < B; ++j) acc[j] += wv * tmp[c * B + j];
+      }
+      for (int j = 0; j < nb; ++j) y[m * P + p0 + j] = act(acc[j]);
+    }
+  }
+}
+
 // Direct convolution. Every shape, stride, pad and dilation is a template constant, so the
 // window loops have literal bounds. Per output row/column the valid kernel range is computed
 // once, so the inner loop carries no bounds checks. Output channels go four at a time where the

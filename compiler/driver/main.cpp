@@ -124,6 +124,9 @@ struct CommonOpts {
   std::vector<std::string> print_after;
   bool verify_each = false;
   bool no_inplace_depthwise = false;
+  bool no_inplace_pointwise = false;
+  bool no_inplace_conv = false;
+  bool no_inplace_quantize = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -136,6 +139,11 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
+  cmd->add_flag("--no-inplace-pointwise", o.no_inplace_pointwise,
+                "keep 1x1 convolutions out of place (input and output whole instead of the larger plus a block)");
+  cmd->add_flag("--no-inplace-conv", o.no_inplace_conv, "both --no-inplace-depthwise and --no-inplace-pointwise");
+  cmd->add_flag("--no-inplace-quantize", o.no_inplace_quantize,
+                "keep QuantizeLinear out of place (float input and 8-bit output whole)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -157,7 +165,9 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   }
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
-  c.inplace_depthwise = !o.no_inplace_depthwise;
+  c.inplace_depthwise = !o.no_inplace_depthwise && !o.no_inplace_conv;
+  c.inplace_pointwise = !o.no_inplace_pointwise && !o.no_inplace_conv;
+  c.inplace_quantize = !o.no_inplace_quantize;
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace kiln {
 
@@ -37,6 +38,12 @@ std::string json_str(const std::string& s) {
 
 }  // namespace
 
+static int64_t offset_in_root(const Graph& g, const std::string& name) {
+  int64_t off = 0;
+  for (const Tensor* t = &g.tensor(name); !t->alias_of.empty(); t = &g.tensor(t->alias_of)) off += t->alias_offset;
+  return off;
+}
+
 MemoryReport memory_report(const CompileResult& r) {
   MemoryReport m;
   m.arena = static_cast<int64_t>(r.module.arena_bytes);
@@ -45,7 +52,7 @@ MemoryReport memory_report(const CompileResult& r) {
   for (const Buffer& b : m.buffers) {
     int64_t off = -1;
     if (const Tensor* t = r.graph.find(b.name)) {
-      off = t->arena_offset;
+      off = t->arena_offset - b.base;
     } else {  // a kernel's scratch
       for (const Node& n : r.graph.nodes)
         if (scratch_buffer_name(n) == b.name) off = n.attr_int("kiln_scratch_offset", -1);
@@ -60,35 +67,57 @@ MemoryReport memory_report(const CompileResult& r) {
   int64_t best = -1;
   for (int s = lo; s <= hi; ++s) {
     int64_t total = 0;
-    for (const Buffer& b : m.buffers)
-      if (b.first <= s && s <= b.last) total += b.size;
+    for (const Buffer& b : m.buffers) total += live_bytes(b, s);
     if (total > best) {
       best = total;
       m.peak_step = s;
     }
   }
-  std::vector<const Buffer*> alive;
+  std::vector<std::pair<int64_t, std::string>> alive;
   for (const Buffer& b : m.buffers)
-    if (b.first <= m.peak_step && m.peak_step <= b.last) alive.push_back(&b);
-  std::sort(alive.begin(), alive.end(), [](const Buffer* a, const Buffer* b) {
-    return a->size != b->size ? a->size > b->size : a->name < b->name;
-  });
-  for (const Buffer* b : alive) m.peak.push_back(b->name);
+    if (int64_t live = live_bytes(b, m.peak_step)) alive.push_back({-live, b.name});
+  std::sort(alive.begin(), alive.end());
+  for (const auto& a : alive) {
+    m.peak.push_back(a.second);
+    m.peak_bytes.push_back(-a.first);
+  }
+  for (const Node& n : r.graph.nodes) {
+    const std::string y = n.attr_string("kiln_inplace_alias", "");
+    if (y.empty() || n.inputs.empty()) continue;
+    InplaceRelation rel;
+    rel.node = n.name;
+    rel.op = n.op;
+    rel.kind = n.has_attr("kiln_inplace_dw") ? "depthwise" : n.has_attr("kiln_inplace_pw") ? "pointwise" : "quantize";
+    rel.input = n.inputs[0];
+    rel.output = y;
+    rel.offset = offset_in_root(r.graph, y) - offset_in_root(r.graph, n.inputs[0]);
+    rel.scratch = n.attr_int("kiln_scratch_bytes", 0);
+    m.inplace.push_back(rel);
+  }
   return m;
 }
 
 std::string memory_summary(const MemoryReport& m) {
   std::string s = fmt::format("arena {} B = {:.1f}% of the liveness bound {} B", m.arena,
                               m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, m.bound);
+  if (!m.inplace.empty()) {
+    std::map<std::string, int> kinds;
+    int64_t scratch = 0;
+    for (const auto& rel : m.inplace) {
+      ++kinds[rel.kind];
+      scratch = std::max(scratch, rel.scratch);
+    }
+    std::string list;
+    for (const auto& kv : kinds) list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kv.second, kv.first);
+    s += fmt::format(" (in place below the bound: {}; outputs over their inputs, largest scratch {} B)", list, scratch);
+  }
   s += fmt::format("; alive at the peak (step {}):", m.peak_step);
-  size_t shown = 0;
-  for (const auto& name : m.peak) {
-    if (++shown > 6) {
+  for (size_t i = 0; i < m.peak.size(); ++i) {
+    if (i == 6) {
       s += fmt::format(" +{} more", m.peak.size() - 6);
       break;
     }
-    for (const Buffer& b : m.buffers)
-      if (b.name == name) s += fmt::format(" {} ({} B)", name, b.size);
+    s += fmt::format(" {} ({} B)", m.peak[i], m.peak_bytes[i]);
   }
   return s;
 }
@@ -97,8 +126,13 @@ std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   std::string bufs;
   for (size_t i = 0; i < m.buffers.size(); ++i) {
     const Buffer& b = m.buffers[i];
-    bufs += fmt::format("{}\n    {{\"tensor\": {}, \"bytes\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}}}",
-                        i ? "," : "", json_str(b.name), b.size, m.offsets[i], b.first, b.last);
+    std::string ext;
+    for (const Extent& e : b.extents)
+      ext += fmt::format("{}{{\"first_step\": {}, \"last_step\": {}, \"begin\": {}, \"end\": {}}}", ext.empty() ? "" : ", ",
+                         e.first, e.last, e.begin, e.end);
+    bufs += fmt::format("{}\n    {{\"tensor\": {}, \"bytes\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}{}}}",
+                        i ? "," : "", json_str(b.name), b.size, m.offsets[i], b.first, b.last,
+                        b.extents.empty() ? std::string() : fmt::format(", \"root_at\": {}, \"extents\": [{}]", b.base, ext));
   }
   std::string nodes;
   for (size_t i = 0; i < r.nodes.size(); ++i) {
@@ -108,12 +142,18 @@ std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   }
   std::string peak;
   for (const auto& p : m.peak) peak += (peak.empty() ? "" : ", ") + json_str(p);
+  std::string inplace;
+  for (const auto& rel : m.inplace)
+    inplace += fmt::format("{}\n    {{\"node\": {}, \"op\": {}, \"kind\": {}, \"input\": {}, \"output\": {}, \"output_offset\": {}, "
+                           "\"scratch_bytes\": {}}}",
+                           inplace.empty() ? "" : ",", json_str(rel.node), json_str(rel.op), json_str(rel.kind),
+                           json_str(rel.input), json_str(rel.output), rel.offset, rel.scratch);
   return fmt::format(
       "{{\n  \"model\": {},\n  \"target\": {},\n  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n"
       "  \"params\": {},\n  \"macs\": {},\n  \"peak_step\": {},\n  \"alive_at_peak\": [{}],\n  \"buffers\": [{}\n  ],\n"
-      "  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"in_place\": [{}\n  ],\n  \"nodes\": [{}\n  ]\n}}\n",
       json_str(r.name), json_str(r.target->name), m.arena, m.bound, r.module.weight_bytes, r.total_params, r.total_macs,
-      m.peak_step, peak, bufs, nodes);
+      m.peak_step, peak, bufs, inplace, nodes);
 }
 
 std::string memory_html(const CompileResult& r, const MemoryReport& m) {
@@ -129,12 +169,17 @@ std::string memory_html(const CompileResult& r, const MemoryReport& m) {
   for (size_t i = 0; i < m.buffers.size(); ++i) {
     const Buffer& b = m.buffers[i];
     if (b.size == 0) continue;
-    double x = left + (b.first - lo) * sx, w = (b.last - b.first + 1) * sx;
-    double y = top + H - static_cast<double>(m.offsets[i] + b.size) * sy, h = static_cast<double>(b.size) * sy;
-    svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#333\" "
-        "stroke-width=\"0.5\"><title>{}: {} B at offset {}, steps {}..{}</title></rect>\n",
-        x, y, std::max(w, 1.0), std::max(h, 0.5), colors[i % 9], escape(b.name), b.size, m.offsets[i], b.first, b.last);
+    // One box per extent: tensors placed in place inside the buffer show where and when they live.
+    for (const Extent& e : extents_of(b)) {
+      if (e.end <= e.begin) continue;
+      double x = left + (e.first - lo) * sx, w = (e.last - e.first + 1) * sx;
+      double y = top + H - static_cast<double>(m.offsets[i] + e.end) * sy, h = static_cast<double>(e.end - e.begin) * sy;
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#333\" "
+          "stroke-width=\"0.5\"><title>{}: {} B at offset {}, steps {}..{}</title></rect>\n",
+          x, y, std::max(w, 1.0), std::max(h, 0.5), colors[i % 9], escape(b.name), e.end - e.begin,
+          m.offsets[i] + e.begin, e.first, e.last);
+    }
   }
   double px = left + (m.peak_step - lo + 0.5) * sx;
   svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"red\" stroke-dasharray=\"4 3\"/>\n", px, top, top + H);
@@ -157,6 +202,19 @@ std::string memory_html(const CompileResult& r, const MemoryReport& m) {
   }
   std::string peak;
   for (const auto& p : m.peak) peak += "<li>" + escape(p) + "</li>";
+  std::string inplace;
+  if (!m.inplace.empty()) {
+    inplace = "<h2>In place, below the liveness bound</h2>\n<p>Each of these kernels writes its output over its input's "
+              "bytes (offset: output start minus input start; negative when the input sits at the end of a larger "
+              "output), using only its scratch besides.</p>\n<table><tr><th>node</th><th>op</th><th>kind</th><th>input</th>"
+              "<th>output</th><th>offset (B)</th><th>scratch (B)</th></tr>\n";
+    for (const auto& rel : m.inplace)
+      inplace += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                             escape(rel.node), escape(rel.op), rel.kind, escape(rel.input), escape(rel.output), rel.offset,
+                             rel.scratch);
+    inplace += "</table>\n";
+  }
+  peak += "</ul>\n" + inplace + "<ul style=\"display:none\">";
   return fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>kiln: {0}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
       "table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:12px}}tr.peak{{background:#fdd}}</style>"
