@@ -14,11 +14,34 @@
 //    is placed directly in its slice of the output (a view with a byte offset), so its producer
 //    writes straight into the concatenated tensor and Concat emits no code.
 //
-// 3. In-place depthwise convolution (below the liveness bound, TinyEngine's trick). A depthwise
-//    Conv (group = C = M, batch 1, float) whose input dies there and whose output is no larger
-//    writes its output over its input: each output channel is computed into a one-channel
-//    scratch buffer and copied down, so the arena holds one channel's temporary instead of a
-//    second whole tensor (runtime kiln::depthwise2d_inplace). Off with --no-inplace-depthwise.
+// Below the liveness bound (TinyEngine's and MCUNet's tricks), a kernel whose input dies at its
+// node writes its output over that input; the input's buffer then holds both, and plan-memory
+// places buffers by extents (each tensor's bytes while it lives), so what the output does not
+// cover is free again and what it adds is free until the node runs. Each rewrite names the view
+// it set in `kiln_inplace_alias`; plan-memory undoes exactly those to compute the bound.
+//
+// 3. In-place depthwise convolution (Conv float, QLinearConv 8-bit with constant parameters;
+//    group = C = M, batch 1, output no larger). Each output channel is computed into a
+//    one-channel scratch buffer and copied down over the consumed input (kiln::depthwise2d_inplace,
+//    kiln::qdepthwise2d_inplace). Off with --no-inplace-depthwise (or --no-inplace-conv).
+//
+// 4. In-place pointwise convolution (1x1, stride 1, unpadded, group 1, batch 1; same kernels'
+//    precision). Output pixel p depends only on input pixel p. kiln lays activations out NCHW, so
+//    a pixel's channels are P = H*W elements apart and channel planes line up: with y starting
+//    K whole planes before x (x = y + K*P), element (m, p) of y shares its address with element
+//    (c, q) of x only when m = c + K and p = q, i.e. writing output pixel p clobbers input pixel p
+//    and nothing else. The kernel gathers a block of 4 pixels' C inputs into scratch before writing
+//    their M outputs, so it never reads a clobbered value, for any C and M. With M <= C, y starts
+//    at x (K = 0) and the rest of x's bytes die there. With M > C, y needs (M - C) * P more
+//    elements: K in [0, M - C] is the largest that keeps y inside the bytes x's buffer already
+//    spans (K = M - C puts x at y's end, the pixel-interleaved layout's only choice); the part of
+//    y beyond x is free until the node runs. Peak: max(x, y) + C * 4 elements instead of x + y
+//    (kiln::pointwise_inplace, kiln::qconv_pointwise_inplace). Off with --no-inplace-pointwise.
+//
+// 5. In-place QuantizeLinear, float -> 8-bit (the model's input boundary; the caller's input is
+//    reused after its last read, as the planner reuses any input): y[i] (byte i) lands on the
+//    bytes of x[i / 4], already read for i >= 1, and on x[0] itself after it was read for i = 0;
+//    the quantize kernel reads x[i] before it writes y[i]. Off with --no-inplace-quantize.
 //===----------------------------------------------------------------------===//
 #include <set>
 

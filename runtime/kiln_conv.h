@@ -110,14 +110,14 @@ inline void pointwise_inplace(const float* x, float* y, const float* w, const fl
       for (int j = 0; j < B; ++j) tmp[c * B + j] = j < nb ? x[c * P + p0 + j] : 0.0f;
     for (int m = 0; m < M; ++m) {
       const float* wm = w + m * C;
-      const float b = bias ? bias[m] : 0.0f;
       float acc[B];
-      for (int j = 0; j < B; ++j) acc[j] = b;
+      for (int j = 0; j < B; ++j) acc[j] = 0.0f;
       for (int c = 0; c < C; ++c) {
         const float wv = wm[c];
         for (int j = 0; j < B; ++j) acc[j] += wv * tmp[c * B + j];
       }
-      for (int j = 0; j < nb; ++j) y[m * P + p0 + j] = act(acc[j]);
+      // The bias last, as the out-of-place matrix product (kiln::gemm_nn) adds it.
+      for (int j = 0; j < nb; ++j) y[m * P + p0 + j] = act(bias ? acc[j] + bias[m] : acc[j]);
     }
   }
 }

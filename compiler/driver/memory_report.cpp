@@ -214,18 +214,18 @@ std::string memory_html(const CompileResult& r, const MemoryReport& m) {
                              rel.scratch);
     inplace += "</table>\n";
   }
-  peak += "</ul>\n" + inplace + "<ul style=\"display:none\">";
   return fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>kiln: {0}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
       "table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:12px}}tr.peak{{background:#fdd}}</style>"
       "</head><body>\n<h1>{0}</h1>\n<p>target {1}; arena <b>{2} B</b>; liveness bound {3} B ({4:.1f}%); weights {5} B; params {6}; MACs {7}</p>\n"
       "<h2>Memory map</h2>\n<p>Each box is one arena buffer: its width is the steps it is alive, its height its bytes, its position "
-      "its offset. Hover a box for details.</p>\n{8}<h2>Alive at the peak (step {9})</h2><ul>{10}</ul>\n<h2>Layers</h2>\n"
+      "its offset; a buffer shared in place shows one box per tensor in it. Hover a box for details.</p>\n{8}"
+      "<h2>Alive at the peak (step {9})</h2><ul>{10}</ul>\n{12}<h2>Layers</h2>\n"
       "<table><tr><th>step</th><th>node</th><th>op</th><th>output</th><th>shape</th><th>params</th><th>MACs</th></tr>\n{11}</table>\n"
       "</body></html>\n",
       escape(r.name), r.target->name, m.arena, m.bound,
       m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, r.module.weight_bytes,
-      r.total_params, r.total_macs, svg, m.peak_step, peak, rows);
+      r.total_params, r.total_macs, svg, m.peak_step, peak, rows, inplace);
 }
 
 }  // namespace kiln
