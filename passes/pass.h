@@ -20,6 +20,10 @@ struct PassContext {
   bool inplace_depthwise = true;
   bool inplace_pointwise = true;
   bool inplace_quantize = true;
+  // Patch-based execution of the first convolutions (passes/patch_stage.cpp): N x N tiles (off
+  // below 2) over `patch_layers` layers (0: the length with the smallest arena).
+  int patches = 0;
+  int patch_layers = 0;
 };
 
 struct PassResult {

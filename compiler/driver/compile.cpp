@@ -165,6 +165,8 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   ctx.inplace_depthwise = opt.inplace_depthwise;
   ctx.inplace_pointwise = opt.inplace_pointwise;
   ctx.inplace_quantize = opt.inplace_quantize;
+  ctx.patches = opt.patches;
+  ctx.patch_layers = opt.patch_layers;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
   for (const auto& p : res.passes)

@@ -122,6 +122,43 @@ std::string memory_summary(const MemoryReport& m) {
   return s;
 }
 
+namespace {
+const PassResult* patch_pass(const CompileResult& r) {
+  for (const auto& p : r.passes)
+    if (p.first == "patch-stage" && p.second.stats.count("patch-grid")) return &p.second;
+  return nullptr;
+}
+int64_t stat(const PassResult& p, const char* k) {
+  auto it = p.stats.find(k);
+  return it == p.stats.end() ? 0 : it->second;
+}
+double pct(int64_t part, int64_t whole) { return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+}  // namespace
+
+std::string patch_summary(const CompileResult& r) {
+  const PassResult* p = patch_pass(r);
+  if (!p) return "";
+  const int64_t n = stat(*p, "patch-grid"), layers = stat(*p, "patch-layers"), before = stat(*p, "arena-unpatched");
+  if (layers == 0)
+    return fmt::format("{0}x{0}: no patched stage lowers the arena ({1} B without patches); not applied", n, before);
+  const int64_t after = stat(*p, "arena-patched"), extra = stat(*p, "stage-macs-patched") - stat(*p, "stage-macs");
+  return fmt::format("{0}x{0} tiles over the first {1} convolutions: arena {2} B instead of {3} B ({4:+.1f}%), "
+                     "{5} MACs computed again (+{6:.1f}% of the model's {7})",
+                     n, layers, after, before, pct(after - before, before), extra, pct(extra, r.total_macs - extra),
+                     r.total_macs - extra);
+}
+
+std::string patch_json(const CompileResult& r) {
+  const PassResult* p = patch_pass(r);
+  if (!p) return "null";
+  const int64_t extra = stat(*p, "stage-macs-patched") - stat(*p, "stage-macs");
+  return fmt::format("{{\"grid\": {}, \"layers\": {}, \"arena_unpatched\": {}, \"arena_patched\": {}, "
+                     "\"extra_macs\": {}, \"extra_macs_percent\": {:.2f}}}",
+                     stat(*p, "patch-grid"), stat(*p, "patch-layers"), stat(*p, "arena-unpatched"),
+                     stat(*p, "patch-layers") ? stat(*p, "arena-patched") : stat(*p, "arena-unpatched"), extra,
+                     pct(extra, r.total_macs - extra));
+}
+
 std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   std::string bufs;
   for (size_t i = 0; i < m.buffers.size(); ++i) {
@@ -151,9 +188,9 @@ std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   return fmt::format(
       "{{\n  \"model\": {},\n  \"target\": {},\n  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n"
       "  \"params\": {},\n  \"macs\": {},\n  \"peak_step\": {},\n  \"alive_at_peak\": [{}],\n  \"buffers\": [{}\n  ],\n"
-      "  \"in_place\": [{}\n  ],\n  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"in_place\": [{}\n  ],\n  \"patches\": {},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_str(r.name), json_str(r.target->name), m.arena, m.bound, r.module.weight_bytes, r.total_params, r.total_macs,
-      m.peak_step, peak, bufs, inplace, nodes);
+      m.peak_step, peak, bufs, inplace, patch_json(r), nodes);
 }
 
 std::string memory_html(const CompileResult& r, const MemoryReport& m) {

@@ -31,6 +31,11 @@ struct MemoryReport {
 };
 
 MemoryReport memory_report(const CompileResult& r);
+// What --patches did (passes/patch_stage.cpp): "" when it was not asked for, else the grid, the
+// layers covered, the arena without and with patches and the MACs computed again.
+std::string patch_summary(const CompileResult& r);
+// The same as a JSON object ("null" when not asked for).
+std::string patch_json(const CompileResult& r);
 // "arena 64000 B = 100.0% of the liveness bound 64000 B; alive at the peak (step 3): a 32000 B, b 32000 B"
 std::string memory_summary(const MemoryReport& m);
 std::string memory_json(const CompileResult& r, const MemoryReport& m);

@@ -8,7 +8,8 @@ namespace kiln {
 namespace {
 const std::map<std::string, const OpDef*>& table() {
   static const std::map<std::string, const OpDef*> kTable = {
-// Keyed by OpDef::name: ai.onnx ops by their op type, contrib ops by "com.microsoft.<Op>".
+// Keyed by OpDef::name: ai.onnx ops by their op type, contrib ops by "com.microsoft.<Op>", the
+// ops kiln's passes make by "kiln.<Op>".
 #define KILN_OP(Name) {kOp_##Name.name, &kOp_##Name},
 #include "compiler/ops/ops.def"
 #undef KILN_OP
@@ -19,7 +20,7 @@ const std::map<std::string, const OpDef*>& table() {
 
 const OpDef* find_op(const std::string& op_type, const std::string& domain) {
   std::string key = op_type;
-  if (domain == "com.microsoft") key = domain + "." + op_type;  // onnxruntime's contrib ops
+  if (domain == "com.microsoft" || domain == "kiln") key = domain + "." + op_type;  // contrib ops, kiln's own
   else if (!domain.empty() && domain != "ai.onnx") return nullptr;
   auto it = table().find(key);
   return it == table().end() ? nullptr : it->second;
