@@ -104,20 +104,35 @@ inline void depthwise2d_inplace(float* xy, const float* w, const float* bias, fl
 // in NCHW the planes line up and any plane offset works.)
 template <int C, int P, int M, int B, typename Act>
 inline void pointwise_inplace(const float* x, float* y, const float* w, const float* bias, float* tmp, Act act) {
-  for (int p0 = 0; p0 < P; p0 += B) {
-    const int nb = P - p0 < B ? P - p0 : B;
+  static_assert(B == 4, "blocks of four pixels (the accumulators below)");
+  for (int p0 = 0; p0 < P; p0 += 4) {
+    const int nb = P - p0 < 4 ? P - p0 : 4;
     for (int c = 0; c < C; ++c)
-      for (int j = 0; j < B; ++j) tmp[c * B + j] = j < nb ? x[c * P + p0 + j] : 0.0f;
-    for (int m = 0; m < M; ++m) {
-      const float* wm = w + m * C;
-      float acc[B];
-      for (int j = 0; j < B; ++j) acc[j] = 0.0f;
-      for (int c = 0; c < C; ++c) {
-        const float wv = wm[c];
-        for (int j = 0; j < B; ++j) acc[j] += wv * tmp[c * B + j];
+      for (int j = 0; j < 4; ++j) tmp[c * 4 + j] = j < nb ? x[c * P + p0 + j] : 0.0f;
+    // Two output channels by four pixels share each load; sums start at zero and take the bias
+    // last, as the out-of-place matrix product (kiln::gemm_nn) does, so results are identical.
+    for (int m = 0; m < M; m += 2) {
+      const bool pair = m + 1 < M;
+      const float* w0 = w + m * C;
+      const float* w1 = pair ? w0 + C : w0;
+      float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+      const float* t = tmp;
+      for (int c = 0; c < C; ++c, t += 4) {
+        const float u = w0[c], v = w1[c];
+        a0 += u * t[0];
+        a1 += u * t[1];
+        a2 += u * t[2];
+        a3 += u * t[3];
+        b0 += v * t[0];
+        b1 += v * t[1];
+        b2 += v * t[2];
+        b3 += v * t[3];
       }
-      // The bias last, as the out-of-place matrix product (kiln::gemm_nn) adds it.
-      for (int j = 0; j < nb; ++j) y[m * P + p0 + j] = act(bias ? acc[j] + bias[m] : acc[j]);
+      const float a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+      for (int j = 0; j < nb; ++j) {
+        y[m * P + p0 + j] = act(bias ? a[j] + bias[m] : a[j]);
+        if (pair) y[(m + 1) * P + p0 + j] = act(bias ? b[j] + bias[m + 1] : b[j]);
+      }
     }
   }
 }

@@ -355,19 +355,35 @@ inline void qdepthwise2d_inplace(const XT* x, const WT* w, const int32_t* bias, 
 template <int C, int P, int M, int B, typename XT, typename WT, typename YT, typename Out>
 inline void qconv_pointwise_inplace(const XT* x, const WT* w, const int32_t* bias, YT* y, XT* tmp, Out out) {
   static_assert(sizeof(XT) == 1 && sizeof(YT) == 1, "in-place kernels need one-byte elements");
-  for (int p0 = 0; p0 < P; p0 += B) {
-    const int nb = P - p0 < B ? P - p0 : B;
+  static_assert(B == 4, "blocks of four pixels (the accumulators below)");
+  for (int p0 = 0; p0 < P; p0 += 4) {
+    const int nb = P - p0 < 4 ? P - p0 : 4;
     for (int c = 0; c < C; ++c)
-      for (int j = 0; j < B; ++j) tmp[c * B + j] = j < nb ? x[c * P + p0 + j] : XT(0);
-    for (int m = 0; m < M; ++m) {
-      const WT* wm = w + m * C;
-      int32_t acc[B];
-      for (int j = 0; j < B; ++j) acc[j] = bias[m];
-      for (int c = 0; c < C; ++c) {
-        const int32_t wv = wm[c];
-        for (int j = 0; j < B; ++j) acc[j] += static_cast<int32_t>(tmp[c * B + j]) * wv;
+      for (int j = 0; j < 4; ++j) tmp[c * 4 + j] = j < nb ? x[c * P + p0 + j] : XT(0);
+    for (int m = 0; m < M; m += 2) {  // two output channels by four pixels share each load
+      const bool pair = m + 1 < M;
+      const WT* w0 = w + m * C;
+      const WT* w1 = pair ? w0 + C : w0;
+      int32_t a0 = bias[m], a1 = a0, a2 = a0, a3 = a0;
+      int32_t b0 = bias[pair ? m + 1 : m], b1 = b0, b2 = b0, b3 = b0;
+      const XT* t = tmp;
+      for (int c = 0; c < C; ++c, t += 4) {
+        const int32_t u = w0[c], v = w1[c];
+        const int32_t x0 = t[0], x1 = t[1], x2 = t[2], x3 = t[3];
+        a0 += x0 * u;
+        a1 += x1 * u;
+        a2 += x2 * u;
+        a3 += x3 * u;
+        b0 += x0 * v;
+        b1 += x1 * v;
+        b2 += x2 * v;
+        b3 += x3 * v;
       }
-      for (int j = 0; j < nb; ++j) y[m * P + p0 + j] = out(acc[j], m);
+      const int32_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+      for (int j = 0; j < nb; ++j) {
+        y[m * P + p0 + j] = out(a[j], m);
+        if (pair) y[(m + 1) * P + p0 + j] = out(b[j], m + 1);
+      }
     }
   }
 }
