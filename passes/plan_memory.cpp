@@ -1,15 +1,20 @@
 //===- plan_memory.cpp - Place every activation in one static arena -------===//
 //
-// analyse: walk the schedule; each non-constant tensor that is not a view is a buffer, live from
-// the step that writes it to the last step that reads it or any of its views (graph inputs from
-// before the first step, graph outputs until after the last).
-// plan: two buffers conflict when their live ranges intersect. Each algorithm fixes an order and
-// places buffers one by one at the tightest aligned gap among the conflicting buffers already
-// placed: greedy-by-size (largest first), greedy-by-conflicts (most conflicting bytes first),
-// best-fit-by-start (time order); for at most 16 buffers an exact branch-and-bound search over
-// placement orders follows, stopping at the liveness bound. The smallest arena wins (ties: the
-// first algorithm), so the result is deterministic.
-// apply: store offsets. The arena is the furthest end; the liveness bound is reported beside it.
+// analyse: walk the schedule; each non-constant tensor that is not a view is a buffer. Every
+// tensor sharing it (the root, its views, outputs written in place over it) contributes an
+// extent: its bytes inside the buffer (an in-place output may start before the root: the buffer
+// then spans from there) and the steps from the one that writes it to the last that reads it
+// (graph inputs from before the first step, graph outputs until after the last). Tensors with
+// the same bytes merge into one extent.
+// plan: two buffers conflict where extents of both are alive at one step and overlap in bytes.
+// Each algorithm fixes an order and places buffers one by one at the tightest aligned offset the
+// conflicting buffers already placed leave free: greedy-by-size (largest first),
+// greedy-by-conflicts (most conflicting bytes first), best-fit-by-start (time order); for at most
+// 16 buffers an exact branch-and-bound search over placement orders follows, stopping at the
+// liveness bound. The smallest arena wins (ties: the first algorithm), so the result is
+// deterministic.
+// apply: store offsets. The arena is the furthest end; the liveness bound (with the below-the-
+// bound in-place aliases undone) is reported beside it.
 //===----------------------------------------------------------------------===//
 #include <algorithm>
 #include <functional>
