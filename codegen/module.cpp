@@ -56,6 +56,10 @@ std::string CodegenState::const_symbol(const std::string& tensor) {
 }
 
 std::string CodegenState::add_const(const std::string& hint, const Tensor& t) {
+  // Identical derived constants share one symbol (the tiles of a patched layer repack the same
+  // weights, passes/patch_stage.cpp).
+  for (const Const& c : consts_)
+    if (c.tensor.dtype == t.dtype && c.tensor.shape == t.shape && c.tensor.data == t.data) return c.symbol;
   std::string sym = fresh_symbol(hint);
   consts_.push_back({sym, t});
   return sym;
