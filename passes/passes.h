@@ -19,6 +19,7 @@ PassResult run_dce(Graph& g, const PassContext& ctx);
 PassResult run_alias_views(Graph& g, const PassContext& ctx);
 PassResult run_inplace(Graph& g, const PassContext& ctx);
 PassResult run_schedule(Graph& g, const PassContext& ctx);
+PassResult run_patch_stage(Graph& g, const PassContext& ctx);
 PassResult run_materialize_outputs(Graph& g, const PassContext& ctx);
 PassResult run_plan_memory(Graph& g, const PassContext& ctx);
 

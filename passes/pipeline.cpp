@@ -23,6 +23,7 @@ const std::vector<PassDef>& default_pipeline() {
       {{"dce",                 "",                  "drop what fusion left unused"},                      run_dce},
       {{"materialize-outputs", "",                  "copy constant graph outputs into the arena"},       run_materialize_outputs},
       {{"schedule",            "",                  "pick the topological order with the smallest liveness peak"}, run_schedule},
+      {{"patch-stage",         "a final schedule",  "run the first convolutions tile by tile (--patches N)"}, run_patch_stage},
       {{"alias-views",         "",                  "Reshape/Flatten/Squeeze/... share their input's bytes"}, run_alias_views},
       {{"inplace",             "a final schedule",  "elementwise ops and Concat reuse their inputs' bytes"}, run_inplace},
       {{"plan-memory",         "a final schedule",  "assign arena offsets from tensor liveness"},        run_plan_memory},

@@ -211,6 +211,10 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   } else if (!opt.keep_float.empty() || !opt.calibration.sources.empty()) {
     return error(ErrorCode::kBadOption, "--calibration and --keep-float need --quantize int8");
   }
+  ctx.inplace_pointwise = opt.inplace_pointwise;
+  ctx.inplace_quantize = opt.inplace_quantize;
+  ctx.patches = opt.patches;
+  ctx.patch_layers = opt.patch_layers;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
   for (const auto& p : res.passes)

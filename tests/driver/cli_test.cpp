@@ -151,3 +151,19 @@ TEST_CASE("io int8 on a pre-quantized model exposes its int8 boundary; a float m
   CHECK(r.status == 3);
   CHECK(r.out.find("--quantize int8") != std::string::npos);
 }
+
+TEST_CASE("inspect reports the in-place rewrites below the bound and what --patches did", "[cli][memory]") {
+  Run r = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --json");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"kind\": \"pointwise\"") && Catch::Contains("\"kind\": \"depthwise\"") &&
+                        Catch::Contains("\"patches\": null"));
+  Run off = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --no-inplace-depthwise --no-inplace-pointwise");
+  REQUIRE(off.status == 0);
+  CHECK_THAT(off.out, Catch::Contains("= 100.0% of the liveness bound") && !Catch::Contains("in place below the bound"));
+  Run p = kiln("inspect " + kExamples + "/vww_mobilenetv1/model.onnx --patches 5");
+  REQUIRE(p.status == 0);
+  CHECK_THAT(p.out, Catch::Contains("patches  5x5 tiles over the first") && Catch::Contains("MACs computed again"));
+  Run none = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --patches 2");
+  REQUIRE(none.status == 0);
+  CHECK_THAT(none.out, Catch::Contains("no patched stage lowers the arena"));
+}
