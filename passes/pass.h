@@ -17,6 +17,8 @@ struct PassContext {
   const Target* target = nullptr;
   // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise.
   bool inplace_depthwise = true;
+  // Remove channels that compute a constant (passes/prune_channels.cpp); off with --no-prune.
+  bool prune = true;
 };
 
 struct PassResult {

@@ -82,6 +82,14 @@ void print_summary(FILE* f, const CompileResult& r) {
     std::fprintf(f, "target   %s\n", r.target->name);
   std::fprintf(f, "params   %lld\n", static_cast<long long>(r.total_params));
   std::fprintf(f, "MACs     %lld\n", static_cast<long long>(r.total_macs));
+  for (const auto& p : r.passes)
+    if (p.first == "prune-channels" && p.second.changed) {
+      auto st = [&](const char* k) { return p.second.stats.count(k) ? p.second.stats.at(k) : 0; };
+      std::fprintf(f, "pruned   %lld constant channels (%lld folded into biases): MACs %lld -> %lld, params %lld -> %lld\n",
+                   static_cast<long long>(st("channels-removed")), static_cast<long long>(st("constants-folded")),
+                   static_cast<long long>(st("macs-before")), static_cast<long long>(st("macs-after")),
+                   static_cast<long long>(st("params-before")), static_cast<long long>(st("params-after")));
+    }
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
   std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
   const Budget& b = r.budget;
@@ -124,6 +132,7 @@ struct CommonOpts {
   std::vector<std::string> print_after;
   bool verify_each = false;
   bool no_inplace_depthwise = false;
+  bool no_prune = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -136,6 +145,7 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
+  cmd->add_flag("--no-prune", o.no_prune, "keep channels whose weights are all zero (see docs/pruning.md)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -158,6 +168,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
   c.inplace_depthwise = !o.no_inplace_depthwise;
+  c.prune = !o.no_prune;
   return c;
 }
 

@@ -61,7 +61,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
     reals.push_back(static_cast<double>(scalar_f(ctx, io.x_scale)) *
                     static_cast<double>(scalar_f(ctx, io.w_scale, pc ? m : 0)) /
                     static_cast<double>(scalar_f(ctx, io.y_scale)));
-  if (scales_const(ctx, io)) return channel_multipliers(reals);
+  if (scales_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;

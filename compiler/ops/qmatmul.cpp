@@ -65,7 +65,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QMatIo& io, int
   for (int64_t n = 0; n < N; ++n)
     reals.push_back(static_cast<double>(f_at(ctx, io.a_scale)) * static_cast<double>(f_at(ctx, io.b_scale, n)) /
                     static_cast<double>(f_at(ctx, io.y_scale)));
-  if (params_const(ctx, io)) return channel_multipliers(reals);
+  if (params_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;

@@ -1,0 +1,400 @@
+// prune-channels (passes/prune_channels.cpp): every rewrite is checked against kiln's reference
+// evaluation of the graph before the pass.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+
+#include "compiler/driver/compile.h"
+#include "compiler/ops/infer.h"
+#include "compiler/ops/quant_util.h"
+#include "passes/passes.h"
+#include "tests/test_util.h"
+
+using namespace kiln;
+
+namespace {
+
+std::vector<float> ramp(int64_t n) {
+  std::vector<float> v(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = std::sin(0.37f * static_cast<float>(i)) * 2.0f;
+  return v;
+}
+
+// Output bytes of the reference evaluation with input 0 filled from `x` (converted to its type).
+std::vector<uint8_t> run(Graph g, const std::vector<float>& x) {
+  Tensor& in = g.tensor(g.inputs[0]);
+  in.alloc();
+  for (int64_t i = 0; i < in.numel(); ++i) {
+    const float v = x[static_cast<size_t>(i) % x.size()];
+    if (in.dtype == DType::kInt8) in.as_mut<int8_t>()[i] = static_cast<int8_t>(std::lround(v * 60.0f));
+    else in.as_mut<float>()[i] = v;
+  }
+  REQUIRE(eval_graph(g).is_ok());
+  return g.tensor(g.outputs[0]).data;
+}
+
+std::vector<float> as_floats(const std::vector<uint8_t>& b) {
+  std::vector<float> v(b.size() / 4);
+  std::memcpy(v.data(), b.data(), v.size() * 4);
+  return v;
+}
+
+// Runs prune-channels (then dce); checks that the outputs are unchanged: bit for bit unless a
+// float constant was folded into a bias (a reassociated sum: within rounding).
+PassResult prune(Graph& g, bool exact = true) {
+  std::vector<float> x = ramp(g.tensor(g.inputs[0]).numel());
+  const Shape out_shape = g.tensor(g.outputs[0]).shape;
+  std::vector<uint8_t> before = run(g, x);
+  PassResult r = run_prune_channels(g, PassContext{});
+  REQUIRE(r.status.is_ok());
+  REQUIRE(run_dce(g, PassContext{}).status.is_ok());
+  CHECK(g.tensor(g.outputs[0]).shape == out_shape);
+  std::vector<uint8_t> after = run(g, x);
+  REQUIRE(after.size() == before.size());
+  if (exact) {
+    CHECK(after == before);
+  } else {
+    std::vector<float> a = as_floats(after), b = as_floats(before);
+    for (size_t i = 0; i < a.size(); ++i) CHECK(a[i] == Approx(b[i]).margin(1e-5));
+  }
+  return r;
+}
+
+const Shape& shape(const Graph& g, const std::string& node, size_t input) {
+  for (const Node& n : g.nodes)
+    if (n.name == node) return g.tensor(n.inputs[input]).shape;
+  FAIL("no node " << node);
+  static Shape none;
+  return none;
+}
+
+const Node& node(const Graph& g, const std::string& name) {
+  for (const Node& n : g.nodes)
+    if (n.name == name) return n;
+  FAIL("no node " << name);
+  return g.nodes[0];
+}
+
+// A float convolution: weights from `w` (cycled), bias `b`, optional fused Relu.
+void conv(Graph& g, const std::string& name, const std::string& x, const std::string& y, Shape wshape,
+          std::vector<float> w, std::vector<float> b, int64_t group = 1, int64_t pad = 0, bool relu = true) {
+  std::vector<float> wv(static_cast<size_t>(shape_numel(wshape)));
+  for (size_t i = 0; i < wv.size(); ++i) wv[i] = w[i % w.size()];
+  test::add_const(g, name + "_W", wshape, wv);
+  test::add_const(g, name + "_B", {wshape[0]}, b);
+  Node& n = test::add_node(g, "Conv", {x, name + "_W", name + "_B"}, {y}, name);
+  n.set_int("group", group);
+  if (pad) n.set_ints("pads", {pad, pad, pad, pad});
+  if (relu) {
+    n.set_string("kiln_act", "Relu");
+    n.set_float("kiln_act_lo", 0.0f);
+    n.set_float("kiln_act_hi", std::numeric_limits<float>::infinity());
+  }
+}
+
+// Zeroes output channel m of a float conv's weights.
+void kill(Graph& g, const std::string& conv_name, int64_t m) {
+  Tensor& w = g.tensor(conv_name + "_W");
+  const int64_t per = w.numel() / w.shape[0];
+  for (int64_t i = 0; i < per; ++i) w.as_mut<float>()[m * per + i] = 0.0f;
+}
+
+Graph finish(Graph& g, const std::string& out) {
+  g.outputs = {out};
+  g.opset = 13;
+  REQUIRE(infer_graph(g, false).is_ok());
+  return g;
+}
+
+const std::vector<float> kW = {0.5f, -0.25f, 0.75f, 0.3f, -0.6f, 0.2f, 0.9f, -0.4f, 0.1f, 0.35f, -0.15f};
+
+}  // namespace
+
+TEST_CASE("prune-channels removes dead channels through depthwise and pointwise chains", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 3, 5, 5});
+  // pw1: channels 1 and 2 have zero weights; their biases are negative: Relu makes them 0.
+  conv(g, "pw1", "x", "a", {4, 3, 1, 1}, kW, {0.1f, -0.5f, -1.0f, 0.2f});
+  kill(g, "pw1", 1);
+  kill(g, "pw1", 2);
+  // dw: its channel 1 reads zeros and has a negative bias (dead again); channel 2 has a positive
+  // bias, a constant 0.7 everywhere that pw2 folds into its bias.
+  conv(g, "dw", "a", "b", {4, 1, 3, 3}, kW, {0.05f, -0.2f, 0.7f, 0.1f}, 4, 1);
+  conv(g, "pw2", "b", "y", {2, 4, 1, 1}, kW, {0.3f, -0.1f}, 1, 0, false);
+  finish(g, "y");
+  PassResult r = prune(g, false);
+  CHECK(r.stats["constants-folded"] == 1);
+  CHECK(shape(g, "pw1", 1) == Shape{2, 3, 1, 1});
+  CHECK(shape(g, "dw", 1) == Shape{2, 1, 3, 3});
+  CHECK(node(g, "dw").attr_int("group", 0) == 2);
+  CHECK(shape(g, "pw2", 1) == Shape{2, 2, 1, 1});
+  CHECK(g.tensor("b").shape == Shape{1, 2, 5, 5});
+}
+
+TEST_CASE("prune-channels removes a depthwise channel whose weights are zero", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 3, 4, 4});
+  conv(g, "pw1", "x", "a", {4, 3, 1, 1}, kW, {0.1f, 0.2f, 0.3f, 0.4f});
+  conv(g, "dw", "a", "b", {4, 1, 3, 3}, kW, {0.05f, -0.2f, 0.7f, 0.1f}, 4, 1);
+  kill(g, "dw", 1);  // bias -0.2 after Relu: zero, whatever pw1 computes
+  conv(g, "pw2", "b", "y", {2, 4, 1, 1}, kW, {0.3f, -0.1f}, 1, 0, false);
+  finish(g, "y");
+  prune(g);
+  // pw1's channel 1 is read by nothing else: it goes too.
+  CHECK(shape(g, "pw1", 1) == Shape{3, 3, 1, 1});
+  CHECK(shape(g, "dw", 1) == Shape{3, 1, 3, 3});
+  CHECK(shape(g, "pw2", 1) == Shape{2, 3, 1, 1});
+}
+
+TEST_CASE("prune-channels keeps a non-zero constant that a padded convolution reads", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 4, 4});
+  conv(g, "c1", "x", "a", {3, 2, 1, 1}, kW, {0.1f, 0.5f, 0.3f});
+  kill(g, "c1", 1);  // constant 0.5: at the borders the 3x3 window sees padding instead
+  conv(g, "c2", "a", "y", {2, 3, 3, 3}, kW, {0.0f, 0.1f}, 1, 1, false);
+  finish(g, "y");
+  PassResult r = prune(g);
+  CHECK(!r.changed);
+  CHECK(shape(g, "c2", 1) == Shape{2, 3, 3, 3});
+}
+
+TEST_CASE("prune-channels folds a constant into an unpadded 3x3 convolution's bias", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 5, 5});
+  conv(g, "c1", "x", "a", {3, 2, 1, 1}, kW, {0.1f, 0.5f, -0.3f});
+  kill(g, "c1", 1);  // constant 0.5, folded
+  kill(g, "c1", 2);  // constant 0 (Relu of -0.3), dropped
+  conv(g, "c2", "a", "y", {2, 3, 3, 3}, kW, {0.0f, 0.1f}, 1, 0, false);
+  finish(g, "y");
+  PassResult r = prune(g, false);
+  CHECK(r.stats["constants-folded"] == 1);
+  CHECK(shape(g, "c2", 1) == Shape{2, 1, 3, 3});
+}
+
+TEST_CASE("prune-channels removes a residual Add's channel only when it is dead in every input", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 3, 3});
+  conv(g, "l", "x", "a", {4, 2, 1, 1}, kW, {-0.1f, -0.2f, -0.3f, 0.4f});
+  conv(g, "r", "x", "b", {4, 2, 1, 1}, kW, {-0.5f, -0.6f, -0.7f, 0.8f});
+  kill(g, "l", 0);
+  kill(g, "r", 0);  // channel 0: dead in both inputs
+  kill(g, "l", 1);  // channel 1: dead on the left only
+  kill(g, "r", 2);  // channel 2: dead on the right only
+  test::add_node(g, "Add", {"a", "b"}, {"s"}, "add");
+  conv(g, "out", "s", "y", {2, 4, 1, 1}, kW, {0.0f, 0.0f}, 1, 0, false);
+  finish(g, "y");
+  PassResult r = prune(g);
+  CHECK(r.stats["channels-removed"] == 2);  // channel 0 of l and of r
+  CHECK(shape(g, "l", 1) == Shape{3, 2, 1, 1});
+  CHECK(shape(g, "r", 1) == Shape{3, 2, 1, 1});
+  CHECK(shape(g, "out", 1) == Shape{2, 3, 1, 1});
+}
+
+TEST_CASE("prune-channels maps Concat inputs' channels onto the output's", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 3, 3});
+  conv(g, "l", "x", "a", {3, 2, 1, 1}, kW, {0.1f, -0.2f, 0.3f});
+  conv(g, "r", "x", "b", {2, 2, 1, 1}, kW, {-0.5f, 0.6f});
+  kill(g, "l", 1);
+  kill(g, "r", 0);
+  Node& c = test::add_node(g, "Concat", {"a", "b"}, {"cat"}, "cat");
+  c.set_int("axis", 1);
+  Tensor& w = test::add_const(g, "out_W", {2, 5, 1, 1}, kW);
+  w.as_mut<float>()[1] = 5.0f;  // weights that read the dead channels (1 and 3 of cat)
+  w.as_mut<float>()[3] = -7.0f;
+  test::add_node(g, "Conv", {"cat", "out_W"}, {"y"}, "out");
+  finish(g, "y");
+  prune(g);
+  CHECK(shape(g, "l", 1) == Shape{2, 2, 1, 1});
+  CHECK(shape(g, "r", 1) == Shape{1, 2, 1, 1});
+  CHECK(g.tensor("cat").shape == Shape{1, 3, 3, 3});
+  const Tensor& ow = g.tensor(node(g, "out").inputs[1]);
+  CHECK(test::values(ow) == std::vector<float>{kW[0], kW[2], kW[4], kW[5], kW[7], kW[9]});
+}
+
+TEST_CASE("prune-channels removes Gemm rows behind a flattened feature map", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 2, 2});
+  conv(g, "c", "x", "a", {3, 2, 1, 1}, kW, {0.1f, -0.2f, 0.4f});
+  kill(g, "c", 1);  // zero: its 4 columns of the flattened map go
+  kill(g, "c", 2);  // 0.4: folded into the Gemm's bias
+  test::add_node(g, "Flatten", {"a"}, {"f"}, "flat");
+  std::vector<float> fc(12 * 3);
+  for (size_t i = 0; i < fc.size(); ++i) fc[i] = kW[i % kW.size()] * static_cast<float>(1 + i % 3);
+  test::add_const(g, "fc_W", {12, 3}, fc);
+  test::add_const(g, "fc_C", {3}, {0.5f, -0.5f, 0.25f});
+  test::add_node(g, "Gemm", {"f", "fc_W", "fc_C"}, {"y"}, "fc");
+  finish(g, "y");
+  PassResult r = prune(g, false);
+  CHECK(r.stats["constants-folded"] == 1);
+  CHECK(g.tensor("f").shape == Shape{1, 4});
+  CHECK(shape(g, "fc", 1) == Shape{4, 3});
+}
+
+TEST_CASE("prune-channels follows channels through BatchNormalization, pooling and Reshape", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 4, 4});
+  conv(g, "c", "x", "a", {3, 2, 1, 1}, kW, {0.1f, -0.2f, 0.4f}, 1, 0, false);
+  kill(g, "c", 1);  // -0.2, normalised to exactly 0 below
+  test::add_const(g, "bn_s", {3}, {1.5f, 2.0f, 0.5f});
+  test::add_const(g, "bn_b", {3}, {0.1f, 0.0f, -0.2f});
+  test::add_const(g, "bn_m", {3}, {0.0f, -0.2f, 0.1f});
+  test::add_const(g, "bn_v", {3}, {1.0f, 1.0f, 2.0f});
+  test::add_node(g, "BatchNormalization", {"a", "bn_s", "bn_b", "bn_m", "bn_v"}, {"n"}, "bn");
+  test::add_node(g, "GlobalAveragePool", {"n"}, {"p"}, "gap");
+  Tensor& s = test::add_tensor(g, "shape", {2}, DType::kInt64);
+  s.is_const = true;
+  s.alloc();
+  s.as_mut<int64_t>()[0] = 1;
+  s.as_mut<int64_t>()[1] = 3;
+  test::add_node(g, "Reshape", {"p", "shape"}, {"f"}, "reshape");
+  test::add_const(g, "fc_W", {3, 2}, kW);
+  test::add_node(g, "MatMul", {"f", "fc_W"}, {"y"}, "fc");
+  finish(g, "y");
+  prune(g);
+  CHECK(g.tensor("n").shape == Shape{1, 2, 4, 4});
+  CHECK(g.tensor("f").shape == Shape{1, 2});
+  CHECK(shape(g, "fc", 1) == Shape{2, 2});
+}
+
+TEST_CASE("prune-channels keeps a graph output's channels and does nothing with prune off", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 3, 3});
+  conv(g, "c", "x", "y", {3, 2, 1, 1}, kW, {0.1f, -0.2f, 0.4f});
+  kill(g, "c", 1);
+  finish(g, "y");
+  CHECK(!prune(g).changed);
+  conv(g, "c2", "y", "z", {2, 3, 1, 1}, kW, {0.0f, 0.0f}, 1, 0, false);
+  finish(g, "z");
+  PassContext off;
+  off.prune = false;
+  CHECK(!run_prune_channels(g, off).changed);
+  CHECK(prune(g).changed);
+}
+
+// ---- int8 (the graphs passes/fold_qdq produces) ----
+
+namespace {
+
+Tensor& i8_const(Graph& g, const std::string& name, Shape s, const std::vector<int32_t>& v, DType t = DType::kInt8) {
+  Tensor& x = test::add_tensor(g, name, std::move(s), t);
+  x.is_const = true;
+  x.alloc();
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const int32_t e = v[static_cast<size_t>(i) % v.size()];
+    if (t == DType::kInt8) x.as_mut<int8_t>()[i] = static_cast<int8_t>(e);
+    else x.as_mut<int32_t>()[i] = e;
+  }
+  return x;
+}
+
+// QLinearConv with per-channel weight scales `ws`; its output scale 0.05, zero point -128 (a
+// Relu folded into the int8 range) and a Relu clamp as fold_qdq records it.
+void qconv(Graph& g, const std::string& name, const std::string& x, const std::string& y, Shape wshape,
+           const std::vector<int32_t>& w, const std::vector<int32_t>& b, const std::vector<float>& ws, int64_t group = 1,
+           int64_t pad = 0) {
+  const int64_t M = wshape[0];
+  i8_const(g, name + "_W", wshape, w);
+  test::add_const(g, name + "_ws", {M}, ws);
+  i8_const(g, name + "_wz", {M}, {0});
+  i8_const(g, name + "_B", {M}, b, DType::kInt32);
+  test::add_const(g, name + "_ys", {}, {0.05f});
+  i8_const(g, name + "_yz", {}, {-128});
+  test::add_const(g, name + "_xs", {}, {0.04f});
+  i8_const(g, name + "_xz", {}, {-128});
+  Node& n = test::add_node(g, "QLinearConv",
+                           {x, name + "_xs", name + "_xz", name + "_W", name + "_ws", name + "_wz", name + "_ys",
+                            name + "_yz", name + "_B"},
+                           {y}, name);
+  n.set_int("group", group);
+  if (pad) n.set_ints("pads", {pad, pad, pad, pad});
+  n.set_string("kiln_act", "Clip");
+  n.set_float("kiln_act_lo", 0.0f);
+  n.set_float("kiln_act_hi", std::numeric_limits<float>::infinity());
+}
+
+void kill_q(Graph& g, const std::string& name, int64_t m) {
+  Tensor& w = g.tensor(name + "_W");
+  const int64_t per = w.numel() / w.shape[0];
+  for (int64_t i = 0; i < per; ++i) w.as_mut<int8_t>()[m * per + i] = 0;
+}
+
+const std::vector<int32_t> kQ = {17, -40, 63, 5, -90, 33, 127, -8, 71, -128, 22};
+
+}  // namespace
+
+TEST_CASE("prune-channels removes int8 channels bit-exactly, keeping the layer's multipliers", "[passes][prune]") {
+  Graph g;
+  Tensor& x = test::add_input(g, "x", {1, 3, 5, 5});
+  x.dtype = DType::kInt8;
+  x.quant.scale = {0.04f};
+  x.quant.zero_point = {-128};
+  // pw1: channels 1 and 2 are dead. Channel 1 has weight scale 1.0, as a QDQ exporter leaves
+  // dead channels; that spreads the layer's shifts apart (each channel its own shift). Its bias
+  // is negative (output = zero point); channel 2's is positive (a constant above it).
+  qconv(g, "pw1", "x", "a", {5, 3, 1, 1}, kQ, {300, -900, 700, -50, 120}, {0.004f, 1.0f, 0.005f, 0.006f, 0.005f});
+  kill_q(g, "pw1", 1);
+  kill_q(g, "pw1", 2);
+  // dw reads pw1's zero channel 1 (pads 1: fine, the input equals the padding) and keeps the
+  // constant channel 2 (padded); its channel 3 has zero weights and a bias giving a non-zero
+  // constant that pw2 folds.
+  qconv(g, "dw", "a", "b", {5, 1, 3, 3}, kQ, {100, 40, -30, 800, 10}, {0.005f, 0.006f, 0.004f, 0.007f, 0.003f}, 5, 1);
+  kill_q(g, "dw", 3);
+  qconv(g, "pw2", "b", "y", {4, 5, 1, 1}, kQ, {50, -60, 70, -80}, {0.003f, 0.005f, 0.004f, 0.006f});
+  finish(g, "y");
+  // The multiplier hull matters here: without it pw1's remaining channels would share a shift.
+  std::vector<double> kept = {0.004 * 0.04 / 0.05, 0.005 * 0.04 / 0.05, 0.005 * 0.04 / 0.05};
+  REQUIRE(channel_multipliers(kept)[0].shift == channel_multipliers(kept)[1].shift);
+  PassResult r = prune(g);
+  CHECK(r.stats["constants-folded"] == 1);
+  CHECK(shape(g, "pw1", 3) == Shape{3, 3, 1, 1});  // 1 (zero) and 3 (read only by dw's channel 3)
+  CHECK(shape(g, "dw", 3) == Shape{3, 1, 3, 3});
+  CHECK(shape(g, "pw2", 3) == Shape{4, 3, 1, 1});
+  CHECK(node(g, "pw1").attr_ints("kiln_shift_hull").size() == 2);
+}
+
+// The published MLPerf Tiny VWW model: 971 output channels with all-zero weights.
+TEST_CASE("prune-channels halves VWW MobileNet's MACs without changing its outputs", "[.][prune-vww]") {
+  const std::string model = std::string(KILN_SOURCE_DIR) + "/../shared/models/mlperf-tiny/vww_mobilenetv1_qdq.onnx";
+  if (!std::filesystem::exists(model)) {
+    WARN("KILN_SKIP: " << model << " is absent");
+    return;
+  }
+  CompileOptions o;
+  o.model_path = model;
+  auto dense_o = o;
+  dense_o.prune = false;
+  auto pruned = compile_model(o);
+  auto dense = compile_model(dense_o);
+  REQUIRE(static_cast<bool>(pruned));
+  REQUIRE(static_cast<bool>(dense));
+  CHECK(dense->total_macs > 7400000);
+  CHECK(pruned->total_macs <= 3800000);
+  // int8 weight bytes of the convolutions and the Gemm (the int8 constants)
+  auto int8_bytes = [](const Graph& g) {
+    int64_t s = 0;
+    for (const auto& kv : g.tensors)
+      if (kv.second.is_const && kv.second.dtype == DType::kInt8 && kv.second.numel() > 1) s += kv.second.numel();
+    return s;
+  };
+  CHECK(int8_bytes(pruned->graph) * 4 <= int8_bytes(dense->graph));
+  // Outputs: the reference evaluation of both compiled graphs (what the generated code computes
+  // bit for bit) on a few inputs.
+  for (int k = 0; k < 3; ++k) {
+    std::vector<uint8_t> outs[2];
+    Graph* gs[2] = {&pruned->graph, &dense->graph};
+    for (int i = 0; i < 2; ++i) {
+      Graph& g = *gs[i];
+      Tensor& in = g.tensor(g.inputs[0]);
+      in.alloc();
+      for (int64_t e = 0; e < in.numel(); ++e)
+        in.as_mut<float>()[e] = std::fmod(std::fabs(std::sin(0.013f * static_cast<float>(e * (k + 1)) + static_cast<float>(k))) * 255.0f, 256.0f) / 255.0f;
+      REQUIRE(eval_graph(g).is_ok());
+      outs[i] = g.tensor(g.outputs[0]).data;
+    }
+    CHECK(outs[0] == outs[1]);
+  }
+}
