@@ -679,6 +679,31 @@ void Analysis::run() {
 
 // ---- apply ----
 
+// The smallest int32 accumulator that multiplier q requantizes to at least k (2^31: none).
+int64_t threshold(QuantMultiplier q, int32_t zy, int32_t k) {
+  int64_t lo = std::numeric_limits<int32_t>::min(), hi = int64_t(std::numeric_limits<int32_t>::max()) + 1;
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (static_cast<int64_t>(zy) + multiply_by_quantized_multiplier(static_cast<int32_t>(mid), q) >= k) hi = mid;
+    else lo = mid;
+    if (hi - lo == 1) {
+      const bool at_lo = static_cast<int64_t>(zy) + multiply_by_quantized_multiplier(static_cast<int32_t>(lo), q) >= k;
+      return at_lo ? lo : hi;
+    }
+  }
+  return lo;
+}
+
+// Two encodings of one channel's multiplier give the same clamped output for every int32
+// accumulator: requantization is monotonic, so it is enough that each output step in
+// (lo, hi] begins at the same accumulator.
+bool same_outputs(QuantMultiplier a, QuantMultiplier b, int32_t zy, int32_t lo, int32_t hi) {
+  if (a.mult == b.mult && a.shift == b.shift) return true;
+  for (int32_t k = lo + 1; k <= hi; ++k)
+    if (threshold(a, zy, k) != threshold(b, zy, k)) return false;
+  return true;
+}
+
 // Tensor t with only the `keep` indices of dimension `axis`.
 Tensor slice(const Tensor& t, const std::string& name, int axis, const std::vector<int64_t>& keep) {
   Tensor r = t;
@@ -748,8 +773,11 @@ struct Rewriter {
     g.tensors[name] = std::move(t);
     n.inputs[i] = name;
   }
-  // Records the layer's shift range before its output channels go.
-  void keep_shifts(Node& n, const Layout& l, int64_t M) {
+  // Keeps the multipliers of a quantized layer's remaining channels `keep` as they were. When the
+  // multipliers the remaining channels would get on their own (often one shared shift: a faster
+  // kernel) requantize every int32 accumulator to the same clamped output, they are free to;
+  // otherwise the layer's shift range before pruning is recorded (kiln_shift_hull).
+  void keep_shifts(Node& n, const Layout& l, int64_t M, const std::vector<int64_t>& keep) {
     if (!l.quant) return;
     std::vector<double> reals = multiplier_reals(g, n, l, M);
     std::vector<int64_t> hull = n.attr_ints("kiln_shift_hull");
@@ -765,7 +793,21 @@ struct Rewriter {
       lo = std::min<int64_t>(lo, q.shift);
       hi = std::max<int64_t>(hi, q.shift);
     }
-    n.set_ints("kiln_shift_hull", {lo, hi});
+    std::vector<double> kept;
+    for (int64_t k : keep) kept.push_back(reals[static_cast<size_t>(k)]);
+    const std::vector<QuantMultiplier> was = channel_multipliers(kept, {lo, hi}), free = channel_multipliers(kept);
+    const Tensor& y = g.tensor(n.outputs[0]);
+    const int32_t zy = per_int(opt_in(g, n, l.yz), 0);
+    int32_t ylo, yhi;
+    quant_output_range(n, y.dtype, g.tensor(n.inputs[l.ys]).as<float>()[0], zy, &ylo, &yhi);
+    bool same = true;
+    for (size_t c = 0; c < kept.size() && same; ++c) same = same_outputs(was[c], free[c], zy, ylo, yhi);
+    if (same) {
+      n.attrs.erase("kiln_shift_hull");
+      ++res.stats["multipliers-reencoded"];
+    } else {
+      n.set_ints("kiln_shift_hull", {lo, hi});
+    }
   }
 
   Status node(size_t idx);
@@ -828,7 +870,7 @@ Status Rewriter::reducer(Node& n, Role r, const MatGeom& mg) {
   if (r == Role::kConv) {
     if (in_changed) replace(n, l.w, 1, kin);
     if (out_changed) {
-      keep_shifts(n, l, rd.M);
+      keep_shifts(n, l, rd.M, kout);
       replace(n, l.w, 0, kout);
       replace(n, l.bias, 0, kout);
       replace(n, l.ws, 0, kout);
@@ -838,7 +880,7 @@ Status Rewriter::reducer(Node& n, Role r, const MatGeom& mg) {
     const int kaxis = mg.trans_b ? 1 : 0, naxis = mg.trans_b ? 0 : 1;
     if (in_changed) replace(n, l.w, kaxis, kin);
     if (out_changed) {
-      keep_shifts(n, l, rd.M);
+      keep_shifts(n, l, rd.M, kout);
       replace(n, l.w, naxis, kout);
       if (has_in(n, l.bias)) {
         const Tensor& b = g.tensor(n.inputs[l.bias]);
@@ -860,7 +902,7 @@ Status Rewriter::node(size_t idx) {
   const std::vector<int64_t> k = kept(y);
   if (r == Role::kDepthwise) {
     const Layout l = layout_of(n);
-    keep_shifts(n, l, a.desc.at(y).C);
+    keep_shifts(n, l, a.desc.at(y).C, k);
     replace(n, l.w, 0, k);
     replace(n, l.bias, 0, k);
     replace(n, l.ws, 0, k);

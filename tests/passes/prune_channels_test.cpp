@@ -326,34 +326,51 @@ const std::vector<int32_t> kQ = {17, -40, 63, 5, -90, 33, 127, -8, 71, -128, 22}
 
 }  // namespace
 
-TEST_CASE("prune-channels removes int8 channels bit-exactly, keeping the layer's multipliers", "[passes][prune]") {
+// x -> pw1 -> dw -> pw2 in int8. pw1's channels 1 and 2 are dead. Channel 1 has weight scale
+// 1.0, as a QDQ exporter leaves dead channels; that spreads the layer's shifts apart (each channel
+// its own shift). Its bias is negative (output = zero point); channel 2's is positive (a constant
+// above it). dw reads pw1's zero channel 1 (pads 1: fine, the input equals the padding) and keeps
+// the constant channel 2 (padded); its channel 3 has zero weights and a bias giving a non-zero
+// constant that pw2 folds. `ws0` is pw1's channel 0 weight scale.
+Graph int8_chain(float ws0) {
   Graph g;
   Tensor& x = test::add_input(g, "x", {1, 3, 5, 5});
   x.dtype = DType::kInt8;
   x.quant.scale = {0.04f};
   x.quant.zero_point = {-128};
-  // pw1: channels 1 and 2 are dead. Channel 1 has weight scale 1.0, as a QDQ exporter leaves
-  // dead channels; that spreads the layer's shifts apart (each channel its own shift). Its bias
-  // is negative (output = zero point); channel 2's is positive (a constant above it).
-  qconv(g, "pw1", "x", "a", {5, 3, 1, 1}, kQ, {300, -900, 700, -50, 120}, {0.004f, 1.0f, 0.005f, 0.006f, 0.005f});
+  qconv(g, "pw1", "x", "a", {5, 3, 1, 1}, kQ, {300, -900, 700, -50, 120}, {ws0, 1.0f, 0.005f, 0.006f, 0.005f});
   kill_q(g, "pw1", 1);
   kill_q(g, "pw1", 2);
-  // dw reads pw1's zero channel 1 (pads 1: fine, the input equals the padding) and keeps the
-  // constant channel 2 (padded); its channel 3 has zero weights and a bias giving a non-zero
-  // constant that pw2 folds.
   qconv(g, "dw", "a", "b", {5, 1, 3, 3}, kQ, {100, 40, -30, 800, 10}, {0.005f, 0.006f, 0.004f, 0.007f, 0.003f}, 5, 1);
   kill_q(g, "dw", 3);
   qconv(g, "pw2", "b", "y", {4, 5, 1, 1}, kQ, {50, -60, 70, -80}, {0.003f, 0.005f, 0.004f, 0.006f});
   finish(g, "y");
-  // The multiplier hull matters here: without it pw1's remaining channels would share a shift.
-  std::vector<double> kept = {0.004 * 0.04 / 0.05, 0.005 * 0.04 / 0.05, 0.005 * 0.04 / 0.05};
-  REQUIRE(channel_multipliers(kept)[0].shift == channel_multipliers(kept)[1].shift);
+  return g;
+}
+
+TEST_CASE("prune-channels removes int8 channels bit-exactly", "[passes][prune]") {
+  Graph g = int8_chain(0.004f);
   PassResult r = prune(g);
   CHECK(r.stats["constants-folded"] == 1);
   CHECK(shape(g, "pw1", 3) == Shape{3, 3, 1, 1});  // 1 (zero) and 3 (read only by dw's channel 3)
   CHECK(shape(g, "dw", 3) == Shape{3, 1, 3, 3});
   CHECK(shape(g, "pw2", 3) == Shape{4, 3, 1, 1});
-  CHECK(node(g, "pw1").attr_ints("kiln_shift_hull").size() == 2);
+  // Without channel 1 the remaining channels of pw1 share a shift; with these scales that
+  // requantizes every accumulator as before, so the layer gets the new encoding.
+  CHECK(r.stats["multipliers-reencoded"] == 2);
+  CHECK(!node(g, "pw1").has_attr("kiln_shift_hull"));
+}
+
+TEST_CASE("prune-channels keeps an int8 layer's multipliers where a new encoding would round differently",
+          "[passes][prune]") {
+  // Channel 0's multiplier 0.04 * ws0 / 0.05 loses its last bit in the shared-shift form, which
+  // moves one output step's threshold.
+  Graph g = int8_chain(0.004019369836896658f);
+  PassResult r = prune(g);
+  CHECK(shape(g, "pw1", 3) == Shape{3, 3, 1, 1});
+  const std::vector<int64_t> hull = node(g, "pw1").attr_ints("kiln_shift_hull");
+  REQUIRE(hull.size() == 2);
+  CHECK(hull[1] - hull[0] > 6);  // channel 1's scale 1.0 still counts: each channel keeps its own shift
 }
 
 // The published MLPerf Tiny VWW model: 971 output channels with all-zero weights.
