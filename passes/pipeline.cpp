@@ -16,6 +16,7 @@ const std::vector<PassDef>& default_pipeline() {
       {{"dce",                 "",                  "drop nodes and tensors no output depends on"},      run_dce},
       {{"fold-batchnorm",      "constant weights",  "push BatchNormalization into the Conv/Gemm before it"}, run_fold_batchnorm},
       {{"fuse-activations",    "",                  "apply Relu/Clip/LeakyRelu inside Conv/Gemm kernels"}, run_fuse_activations},
+      {{"prune-lossy",         "",                  "opt-in (--prune): zero the smallest weights or filters"}, run_prune_lossy},
       {{"prune-channels",      "fused activations", "remove channels that compute a constant (zero weights)"}, run_prune_channels},
       {{"dce",                 "",                  "drop what fusion and pruning left unused"},          run_dce},
       {{"materialize-outputs", "",                  "copy constant graph outputs into the arena"},       run_materialize_outputs},

@@ -44,6 +44,7 @@
 #include "compiler/ops/op.h"
 #include "compiler/ops/quant_util.h"
 #include "passes/passes.h"
+#include "passes/prune_channels.h"
 
 namespace kiln {
 
@@ -237,7 +238,8 @@ struct Analysis {
   const Graph& g;
   std::map<std::string, Desc> desc;
   std::vector<int> parent;
-  std::vector<char> pinned;  // per pair (merged into roots by decide())
+  std::vector<char> pinned;  // per pair: the class stays
+  std::vector<char> fixed;   // per pair: pinned by the graph's structure, not by a value
   std::vector<Val> val;
   std::vector<Role> role;
   std::vector<MatGeom> geom;
@@ -249,7 +251,10 @@ struct Analysis {
   }
   void unite(int a, int b) { parent[static_cast<size_t>(find(a))] = find(b); }
   int pair(const std::string& t, int64_t c) const { return desc.at(t).base + static_cast<int>(c); }
-  void pin(const std::string& t, int64_t c) { pinned[static_cast<size_t>(pair(t, c))] = 1; }
+  void pin(const std::string& t, int64_t c, bool structural = true) {
+    pinned[static_cast<size_t>(pair(t, c))] = 1;
+    if (structural) fixed[static_cast<size_t>(pair(t, c))] = 1;
+  }
   void pin_all(const std::string& t) {
     auto it = desc.find(t);
     if (it == desc.end()) return;
@@ -269,6 +274,7 @@ struct Analysis {
     for (int64_t c = 0; c < C; ++c) {
       parent.push_back(static_cast<int>(parent.size()));
       pinned.push_back(0);
+      fixed.push_back(0);
       val.push_back(Val{});
     }
     desc[t] = d;
@@ -389,7 +395,7 @@ void Analysis::producer(const Node& n, Role r, const MatGeom& mg) {
   if (tracked)
     for (int64_t c = 0; c < in.C; ++c) {
       const Val& v = val[static_cast<size_t>(pair(x, c))];
-      if (!v.known || (v.v != zx && !fold)) pin(x, c);
+      if (!v.known || (v.v != zx && !fold)) pin(x, c, false);
     }
   // Output channels: constant when every input row read through a non-zero weight is.
   for (int64_t m = 0; m < rd.M; ++m) {
@@ -950,12 +956,32 @@ int64_t total_params(const Graph& g) {
 
 }  // namespace
 
+std::vector<ChannelClass> channel_classes(const Graph& g) {
+  const std::set<std::pair<std::string, int64_t>> none;
+  Analysis a{g, {}, {}, {}, {}, {}, {}, {}, none};
+  a.run();
+  std::map<int, ChannelClass> by_root;
+  for (size_t p = 0; p < a.parent.size(); ++p)
+    if (a.fixed[p]) by_root[a.find(static_cast<int>(p))].fixed = true;
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Role r = a.role[i];
+    if (r != Role::kConv && r != Role::kGemm && r != Role::kDepthwise) continue;
+    const Desc& d = a.desc.at(g.nodes[i].outputs[0]);
+    for (int64_t c = 0; c < d.C; ++c)
+      by_root[a.find(d.base + static_cast<int>(c))].filters.push_back({i, c, r == Role::kDepthwise});
+  }
+  std::vector<ChannelClass> out;
+  for (auto& kv : by_root)
+    if (!kv.second.filters.empty()) out.push_back(std::move(kv.second));
+  return out;
+}
+
 PassResult run_prune_channels(Graph& g, const PassContext& ctx) {
   PassResult res;
   if (!ctx.prune) return res;
   std::set<std::pair<std::string, int64_t>> pins;
   for (int round = 0; round < 64; ++round) {
-    Analysis a{g, {}, {}, {}, {}, {}, {}, pins};
+    Analysis a{g, {}, {}, {}, {}, {}, {}, {}, pins};
     a.run();
     // Decide: a class goes unless one of its pairs is pinned; every tensor keeps a channel.
     std::vector<char> removed(a.parent.size(), 1);

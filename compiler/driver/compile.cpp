@@ -164,6 +164,7 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   ctx.target = res.target;
   ctx.inplace_depthwise = opt.inplace_depthwise;
   ctx.prune = opt.prune;
+  ctx.lossy = opt.lossy;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
   for (const auto& p : res.passes)

@@ -12,6 +12,7 @@
 #include "compiler/driver/compile.h"
 #include "compiler/driver/verify.h"
 #include "compiler/driver/memory_report.h"
+#include "compiler/driver/prune_report.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ops/infer.h"
 
@@ -133,6 +134,7 @@ struct CommonOpts {
   bool verify_each = false;
   bool no_inplace_depthwise = false;
   bool no_prune = false;
+  std::vector<std::string> prune, prune_exclude, validation;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -146,6 +148,10 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
   cmd->add_flag("--no-prune", o.no_prune, "keep channels whose weights are all zero (see docs/pruning.md)");
+  cmd->add_option("--prune", o.prune, "lossy pruning: magnitude=F[,scope=layer] or channels=F (see docs/pruning.md)");
+  cmd->add_option("--prune-exclude", o.prune_exclude, "nodes --prune leaves alone (besides the first and last layer)")
+      ->delimiter(',');
+  cmd->add_option("--validation", o.validation, "X.npy Y.npy: top-1 accuracy before and after --prune")->expected(2);
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -169,7 +175,43 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.pipeline.verify_each = o.verify_each;
   c.inplace_depthwise = !o.no_inplace_depthwise;
   c.prune = !o.no_prune;
+  for (const auto& s : o.prune) KILN_TRY(parse_prune_spec(s, &c.lossy));
+  c.lossy.exclude = o.prune_exclude;
+  if (c.lossy.active() && !c.prune)
+    return error(ErrorCode::kBadOption, "--prune needs prune-channels: drop --no-prune");
+  if (!c.lossy.exclude.empty() && !c.lossy.active())
+    return error(ErrorCode::kBadOption, "--prune-exclude without --prune", "e.g. --prune channels=0.25");
   return c;
+}
+
+// With --prune: the per-layer table against the model compiled without it; with --validation:
+// top-1 of kiln's reference evaluation, before and after.
+Status print_prune_report(const CompileOptions& opt, const CompileResult& r, const std::vector<std::string>& validation) {
+  if (!opt.lossy.active() && validation.empty()) return Status::ok();
+  CompileOptions base = opt;
+  base.lossy = LossyPruneOptions{};
+  base.stack_usage = false;
+  auto before = compile_model(base);
+  if (!before) return before.status();
+  if (opt.lossy.active()) std::printf("\n%s", prune_table(*before, r).c_str());
+  if (validation.empty()) return Status::ok();
+  auto x = read_npy(validation[0]);
+  if (!x) return x.status();
+  auto y = read_npy(validation[1]);
+  if (!y) return y.status();
+  auto after_ok = top1_correct(r.graph, *x, *y);
+  if (!after_ok) return after_ok.status();
+  const double n = static_cast<double>(y->data.size());
+  if (!opt.lossy.active()) {
+    std::printf("top-1    %lld/%zu (%.2f%%)\n", static_cast<long long>(*after_ok), y->data.size(), 100.0 * *after_ok / n);
+    return Status::ok();
+  }
+  auto before_ok = top1_correct(before->graph, *x, *y);
+  if (!before_ok) return before_ok.status();
+  std::printf("top-1    before %lld/%zu (%.2f%%), after --prune %lld/%zu (%.2f%%)\n", static_cast<long long>(*before_ok),
+              y->data.size(), 100.0 * *before_ok / n, static_cast<long long>(*after_ok), y->data.size(),
+              100.0 * *after_ok / n);
+  return Status::ok();
 }
 
 }  // namespace
@@ -338,6 +380,7 @@ int main(int argc, char** argv) {
       std::printf("wrote    ");
       for (const auto& kv : res->module.files) std::printf("%s/%s ", outdir.c_str(), kv.first.c_str());
       std::printf("\n");
+      if (Status st = print_prune_report(*opts, *res, copt.validation); !st) return fail(st);
     }
     return 0;
   }
@@ -353,6 +396,7 @@ int main(int argc, char** argv) {
   }
   print_table(*res);
   print_summary(stdout, *res);
+  if (Status st = print_prune_report(*opts, *res, iopt.validation); !st) return fail(st);
   if (print_ir) std::fputs(print_graph(res->graph).c_str(), stdout);
   return 0;
 }
