@@ -415,3 +415,119 @@ TEST_CASE("prune-channels halves VWW MobileNet's MACs without changing its outpu
     CHECK(outs[0] == outs[1]);
   }
 }
+
+// ---- prune-lossy (opt-in) ----
+
+namespace {
+
+int64_t zeros(const Graph& g, const std::string& node_name, size_t input = 1) {
+  const Tensor& w = g.tensor(node(g, node_name).inputs[input]);
+  int64_t z = 0;
+  for (int64_t i = 0; i < w.numel(); ++i) z += w.float_at(i) == 0.0;
+  return z;
+}
+
+// x -> first -> mid1 -> mid2 -> last: four float convolutions, mid2's weights ten times mid1's.
+Graph four_layers() {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 4, 4});
+  conv(g, "first", "x", "a", {4, 2, 1, 1}, kW, {0.1f, 0.2f, 0.3f, 0.4f});
+  conv(g, "mid1", "a", "b", {4, 4, 1, 1}, kW, {0.1f, 0.2f, 0.3f, 0.4f});
+  std::vector<float> big;
+  for (float w : kW) big.push_back(10.0f * w);
+  conv(g, "mid2", "b", "c", {4, 4, 1, 1}, big, {0.1f, 0.2f, 0.3f, 0.4f});
+  conv(g, "last", "c", "y", {2, 4, 1, 1}, kW, {0.0f, 0.0f}, 1, 0, false);
+  finish(g, "y");
+  return g;
+}
+
+PassResult lossy(Graph& g, LossyPruneOptions o) {
+  PassContext ctx;
+  ctx.lossy = o;
+  PassResult r = run_prune_lossy(g, ctx);
+  REQUIRE(r.status.is_ok());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("prune-lossy magnitude ranks all layers but the first and last together", "[passes][prune]") {
+  Graph g = four_layers();
+  LossyPruneOptions o;
+  o.magnitude = 0.5;
+  PassResult r = lossy(g, o);
+  CHECK(r.stats["weights-zeroed"] == 16);  // half of mid1's and mid2's 32 weights
+  CHECK(zeros(g, "mid1") == 16);           // the small ones are all in mid1
+  CHECK(zeros(g, "mid2") == 0);
+  CHECK(zeros(g, "first") == 0);
+  CHECK(zeros(g, "last") == 0);
+}
+
+TEST_CASE("prune-lossy magnitude with scope=layer prunes each layer alike", "[passes][prune]") {
+  Graph g = four_layers();
+  LossyPruneOptions o;
+  o.magnitude = 0.5;
+  o.per_layer = true;
+  lossy(g, o);
+  CHECK(zeros(g, "mid1") == 8);
+  CHECK(zeros(g, "mid2") == 8);
+  // The smallest |w| went: every kept weight of mid1 is at least as large as every zeroed one.
+  const Tensor& w = g.tensor(node(g, "mid1").inputs[1]);
+  const Tensor& orig = g.tensor("mid1_W");
+  float max_dropped = 0, min_kept = 1e9f;
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    if (w.as<float>()[i] == 0.0f) max_dropped = std::max(max_dropped, std::fabs(orig.as<float>()[i]));
+    else min_kept = std::min(min_kept, std::fabs(orig.as<float>()[i]));
+  }
+  CHECK(max_dropped <= min_kept);
+}
+
+TEST_CASE("prune-lossy leaves excluded layers alone and rejects unknown names", "[passes][prune]") {
+  Graph g = four_layers();
+  LossyPruneOptions o;
+  o.magnitude = 0.5;
+  o.exclude = {"mid1"};
+  lossy(g, o);
+  CHECK(zeros(g, "mid1") == 0);
+  CHECK(zeros(g, "mid2") == 8);
+  o.exclude = {"nope"};
+  PassContext ctx;
+  ctx.lossy = o;
+  CHECK(run_prune_lossy(g, ctx).status.code() == ErrorCode::kBadOption);
+}
+
+TEST_CASE("prune-lossy channels removes the weakest filters, then prune-channels removes them", "[passes][prune]") {
+  Graph g = four_layers();
+  // mid1's filter 2 is the weakest
+  Tensor& w = g.tensor("mid1_W");
+  for (int64_t i = 8; i < 12; ++i) w.as_mut<float>()[i] *= 0.01f;
+  LossyPruneOptions o;
+  o.channels = 0.25;
+  PassResult r = lossy(g, o);
+  CHECK(r.stats["channels-zeroed"] == 2);  // one of mid1's 4, one of mid2's 4
+  REQUIRE(run_prune_channels(g, PassContext{}).status.is_ok());
+  CHECK(shape(g, "mid1", 1) == Shape{3, 4, 1, 1});
+  CHECK(shape(g, "mid2", 1)[0] == 3);
+  CHECK(shape(g, "mid2", 1)[1] == 3);  // mid1's channel 2 is gone from mid2's input
+  const Tensor& w1 = g.tensor(node(g, "mid1").inputs[1]);
+  for (int64_t i = 0; i < w1.numel(); ++i) CHECK(std::fabs(w1.as<float>()[i]) > 0.05f);  // filter 2 (x0.01) went
+}
+
+TEST_CASE("prune-lossy channels removes a residual Add's channel in every branch at once", "[passes][prune]") {
+  Graph g;
+  test::add_input(g, "x", {1, 2, 3, 3});
+  conv(g, "first", "x", "x1", {2, 2, 1, 1}, kW, {0.1f, 0.2f});
+  conv(g, "l", "x1", "a", {4, 2, 1, 1}, kW, {0.1f, 0.2f, 0.3f, 0.4f});
+  conv(g, "r", "x1", "b", {4, 2, 1, 1}, kW, {0.5f, 0.6f, 0.7f, 0.8f});
+  test::add_node(g, "Add", {"a", "b"}, {"s"}, "add");
+  conv(g, "last", "s", "y", {2, 4, 1, 1}, kW, {0.0f, 0.0f}, 1, 0, false);
+  finish(g, "y");
+  LossyPruneOptions o;
+  o.channels = 0.5;
+  PassResult r = lossy(g, o);
+  CHECK(r.stats["channels-zeroed"] == 2);  // classes {l_c, r_c}: 2 of 4
+  REQUIRE(run_prune_channels(g, PassContext{}).status.is_ok());
+  CHECK(shape(g, "l", 1) == Shape{2, 2, 1, 1});
+  CHECK(shape(g, "r", 1) == Shape{2, 2, 1, 1});
+  CHECK(g.tensor("s").shape == Shape{1, 2, 3, 3});
+}
