@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -84,10 +85,17 @@ Status emit(OpCtx& ctx) {
   // whole rows of X instead of gathering one pixel per channel.
   const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
                          k.OH == k.H && k.OW == k.W && g.G == 1;
-  ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
+  CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
+  const bool sparse = pointwise && emit_csr_weights(ctx, ctx.node().name + "_w", ctx.in(1), g.M, &csr);
+  if (!sparse) ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (sparse) {
+      ctx.w().line("kiln::conv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(0), xo, csr.vals, csr.cols, csr.rows, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
+      continue;
+    }
     if (pointwise) {
       ctx.w().line("kiln::gemm_nn<{}, {}, {}, {}, 1, 1, 0>({}, {}{}, {}, 1.0f, 1.0f, {}{}, {});", g.M, k.H * k.W,
                    g.C, g.C, ctx.in_ptr(1), ctx.in_ptr(0), xo, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));

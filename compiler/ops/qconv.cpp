@@ -1,6 +1,7 @@
 #include "compiler/ops/qconv.h"
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -204,15 +205,22 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     bias[static_cast<size_t>(m)] = static_cast<int32_t>(b);
     wsum[static_cast<size_t>(m)] = static_cast<int32_t>(s);
   }
-  std::string wsym = ctx.add_const(nm + "_w", weff);
-  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
                          k.OH == k.H && k.OW == k.W && g.G == 1;
+  CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
+  const bool sparse = pointwise && emit_csr_weights(ctx, nm + "_w", weff, g.M, &csr);
+  std::string wsym = sparse ? std::string() : ctx.add_const(nm + "_w", weff);
+  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   const bool padded = k.PT || k.PL || k.PB || k.PR;
   std::string wssym = padded ? ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum)) : bsym;
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (sparse) {
+      ctx.w().line("kiln::qconv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(io.x), xo, csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), yo, out);
+      continue;
+    }
     if (pointwise) {
       ctx.w().line("kiln::qconv_pointwise<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M, ctx.in_ptr(io.x),
                    xo, wsym, bsym, ctx.out_ptr(0), yo, out);

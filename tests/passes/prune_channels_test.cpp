@@ -531,3 +531,26 @@ TEST_CASE("prune-lossy channels removes a residual Add's channel in every branch
   CHECK(shape(g, "r", 1) == Shape{2, 2, 1, 1});
   CHECK(g.tensor("s").shape == Shape{1, 2, 3, 3});
 }
+
+// ---- zero-aware weights (compiler/ops/sparse_util.h) ----
+
+TEST_CASE("sparse pointwise convolutions are emitted as CSR, dense ones stay dense", "[passes][prune][sparse]") {
+  const std::string dir = std::string(KILN_SOURCE_DIR);
+  for (const char* m : {"sparse_float", "sparse_int8"}) {
+    CompileOptions o;
+    o.model_path = dir + "/tests/e2e/sparse/" + m + ".onnx";
+    auto r = compile_model(o);
+    REQUIRE(static_cast<bool>(r));
+    const std::string& code = r->module.files.at(std::string(m) + ".cpp");
+    const char* kernel = std::string(m) == "sparse_float" ? "kiln::conv_pointwise_csr<" : "kiln::qconv_pointwise_csr<";
+    size_t uses = 0;
+    for (size_t at = code.find(kernel); at != std::string::npos; at = code.find(kernel, at + 1)) ++uses;
+    CHECK(uses == 2);  // both pointwise layers (25 % and 10 % dense); the 3x3 one is dense
+    CHECK(r->module.files.count("kiln_sparse.h") == 1);
+  }
+  CompileOptions o;
+  o.model_path = dir + "/examples/kws_dscnn/model.onnx";
+  auto r = compile_model(o);
+  REQUIRE(static_cast<bool>(r));
+  CHECK(r->module.files.count("kiln_sparse.h") == 0);
+}
