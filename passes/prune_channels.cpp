@@ -199,6 +199,11 @@ double zero_of(const Tensor& t) {
   return t.quant.zero_point[0];
 }
 
+// The zero point a quantized node reads input `x` with: the tensor's own (zero_of), or NaN when
+// the node's x_zero_point input says otherwise, so that no value of the tensor counts as zero
+// or folds.
+double read_zero(const Graph& g, const Node& n, size_t xz, const Tensor& x);
+
 double wval(const Tensor& w, int64_t i) { return is_quant_type(w.dtype) ? w.int_at(i) : w.float_at(i); }
 
 // Element c of a zero-point tensor of 1 or C elements (0 when absent).
@@ -208,6 +213,13 @@ int32_t per_int(const Tensor* t, int64_t c) {
 }
 
 const Tensor* opt_in(const Graph& g, const Node& n, size_t i) { return has_in(n, i) ? &g.tensor(n.inputs[i]) : nullptr; }
+
+double read_zero(const Graph& g, const Node& n, size_t xz, const Tensor& x) {
+  const double z = zero_of(x);
+  if (!is_quant_type(x.dtype)) return z;
+  const double node_z = per_int(opt_in(g, n, xz), 0);
+  return node_z == z ? z : std::numeric_limits<double>::quiet_NaN();
+}
 
 // The multipliers the quantized op's kernel uses for all its channels (compiler/ops/qconv.cpp,
 // qmatmul.cpp).
@@ -385,11 +397,11 @@ void Analysis::producer(const Node& n, Role r, const MatGeom& mg) {
   const std::string& y = n.outputs[0];
   const Tensor& yt = g.tensor(y);
   add(y, r == Role::kGemm ? static_cast<int>(yt.shape.size()) - 1 : 1, rd.M, 1);
-  if (tracked && (in.C * in.block != rd.C)) {
+  const double zx = read_zero(g, n, l.xz, xt);
+  if (tracked && (in.C * in.block != rd.C || std::isnan(zx))) {
     pin_all(x);
     return;
   }
-  const double zx = zero_of(xt);
   const bool fold = rd.can_fold();
   // Input channels: removable when constant and zero, or foldable.
   if (tracked)
@@ -478,14 +490,14 @@ bool Analysis::depthwise(const Node& n, const MatGeom& mg) {
   Reader rd(g, n, Role::kConv, mg);
   const std::string& y = n.outputs[0];
   add(y, 1, in.C, 1);
-  const double zx = zero_of(g.tensor(x));
+  const double zx = read_zero(g, n, l.xz, g.tensor(x));
   for (int64_t c = 0; c < in.C; ++c) {
     unite(pair(x, c), pair(y, c));
     const Val& v = val[static_cast<size_t>(pair(x, c))];
     Val& o = val[static_cast<size_t>(pair(y, c))];
     double acc = rd.bias(c);
     const bool dead = rd.all_zero(c, 0);
-    if (!dead && !v.known) continue;
+    if (!dead && (!v.known || std::isnan(zx))) continue;
     if (!dead && v.v != zx) {
       if (!no_padding(n)) {
         double k = 0;
@@ -541,8 +553,8 @@ void Analysis::unary(const Node& n) {
       auto p = [&](size_t i) { return static_cast<double>(g.tensor(n.inputs[i]).as<float>()[c]); };
       double s = (static_cast<float>(v.v) - p(3)) / std::sqrt(p(4) + n.attr_float("epsilon", 1e-5f));
       o = Val{true, static_cast<float>(s * static_cast<float>(p(1)) + static_cast<float>(p(2)))};
-    } else if (z) {  // the average pools: zero stays zero (int8: the output zero point)
-      o = Val{true, zero_of(yt)};
+    } else if (z && (!is_quant_type(xt.dtype) || (read_zero(g, n, 2, xt) == zero_of(xt) && read_zero(g, n, 4, yt) == zero_of(yt)))) {
+      o = Val{true, zero_of(yt)};  // the average pools: zero stays zero (int8: the output zero point)
     }
   }
 }
@@ -610,7 +622,10 @@ void Analysis::binary(const Node& n) {
   for (int64_t c = 0; c < da.C; ++c) {
     unite(pair(a, c), pair(y, c));
     unite(pair(b, c), pair(y, c));
-    if (zero(a, c) && zero(b, c)) val[static_cast<size_t>(pair(y, c))] = Val{true, zero_of(g.tensor(y))};
+    const bool zps = !q || (read_zero(g, n, 2, g.tensor(a)) == zero_of(g.tensor(a)) &&
+                            read_zero(g, n, 5, g.tensor(b)) == zero_of(g.tensor(b)) &&
+                            read_zero(g, n, 7, g.tensor(y)) == zero_of(g.tensor(y)));
+    if (zps && zero(a, c) && zero(b, c)) val[static_cast<size_t>(pair(y, c))] = Val{true, zero_of(g.tensor(y))};
   }
 }
 

@@ -175,7 +175,7 @@ TEST_CASE("LayerNormalization writes Mean and InvStdDev per normalised row", "[o
 TEST_CASE("Conv with a 1x1 kernel emits a matrix product", "[ops][nn]") {
   Graph g;
   input(g, "x", {1, 3, 4, 4});
-  test::add_const(g, "w", {8, 3, 1, 1}, {});
+  test::add_const(g, "w", {8, 3, 1, 1}, std::vector<float>(24, 0.5f));  // dense (all-zero weights would be CSR)
   single(g, "Conv", {"x", "w"});
   CHECK(emit(g).find("kiln::gemm_nn<8, 16, 3, 3, 1, 1, 0>") != std::string::npos);
 }
