@@ -1,7 +1,9 @@
 //===- prune_lossy.cpp - Opt-in magnitude and channel pruning -------------===//
 //
-// Changes what the model computes, so it only runs when asked (`--prune`, PassContext::lossy);
-// prune-channels, right after it, then turns the zeros into removed channels. Two kinds:
+// Changes what the model computes, so it only runs when asked (`--prune`, PassContext::lossy).
+// It runs after prune-channels (so fractions count the weights and channels that are still
+// there) and runs prune-channels again at its end, which turns the new zeros into removed
+// channels. Two kinds:
 //
 // * magnitude=F: unstructured. The fraction F of the weights with the smallest magnitude becomes
 //   zero, ranked over all layers (global, the default: layers with small weights lose more) or
@@ -294,6 +296,9 @@ PassResult run_prune_lossy(Graph& g, const PassContext& ctx) {
   if (o.channels > 0) r.stats["channels-zeroed"] = channels(wr, layers, excluded, o.channels);
   if (o.magnitude > 0) r.stats["weights-zeroed"] = magnitude(wr, layers, o.magnitude, o.per_layer);
   r.changed = true;
+  PassResult e = run_prune_channels(g, ctx);
+  if (!e.status) return e;
+  for (const auto& kv : e.stats) r.stats[kv.first] = kv.second;
   return r;
 }
 

@@ -90,6 +90,12 @@ void print_summary(FILE* f, const CompileResult& r) {
                    static_cast<long long>(st("channels-removed")), static_cast<long long>(st("constants-folded")),
                    static_cast<long long>(st("macs-before")), static_cast<long long>(st("macs-after")),
                    static_cast<long long>(st("params-before")), static_cast<long long>(st("params-after")));
+    } else if (p.first == "prune-lossy" && p.second.changed) {
+      auto st = [&](const char* k) { return p.second.stats.count(k) ? p.second.stats.at(k) : 0; };
+      std::fprintf(f, "--prune  %lld channels and %lld weights zeroed, %lld channels removed%s\n",
+                   static_cast<long long>(st("channels-zeroed")), static_cast<long long>(st("weights-zeroed")),
+                   static_cast<long long>(st("channels-removed")),
+                   st("macs-before") ? fmt::format(": MACs {} -> {}", st("macs-before"), st("macs-after")).c_str() : "");
     }
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
   std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
