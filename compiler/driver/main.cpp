@@ -118,16 +118,23 @@ std::string summary_json(const CompileResult& r, const std::string& outdir) {
   for (const auto& n : r.nodes)
     nodes += fmt::format("{}\n    {{\"name\": \"{}\", \"op\": \"{}\", \"shape\": \"{}\", \"dtype\": \"{}\", \"params\": {}, \"macs\": {}}}",
                          nodes.empty() ? "" : ",", json_escape(n.name), n.op, n.shape, n.dtype, n.params, n.macs);
+  std::string pruned;  // the pruning passes' statistics (docs/pruning.md)
+  for (const auto& p : r.passes) {
+    if (p.first.rfind("prune-", 0) != 0 || !p.second.changed) continue;
+    std::string st;
+    for (const auto& kv : p.second.stats) st += fmt::format("{}\"{}\": {}", st.empty() ? "" : ", ", kv.first, kv.second);
+    pruned += fmt::format("{}\"{}\": {{{}}}", pruned.empty() ? "" : ", ", p.first, st);
+  }
   return fmt::format(
       "{{\n  \"name\": \"{}\",\n  \"target\": \"{}\",\n  \"outdir\": \"{}\",\n  \"files\": [{}],\n"
       "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
       "  \"board\": {},\n  \"code_bytes\": {},\n  \"code_measured\": {},\n  \"stack_bytes\": {},\n  \"stack_measured\": {},\n"
       "  \"ram_bytes\": {},\n  \"flash_bytes\": {},\n  \"ram_limit\": {},\n  \"flash_limit\": {},\n"
-      "  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"pruned\": {{{}}},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
       r.module.weight_bytes, r.total_params, r.total_macs, r.board ? fmt::format("\"{}\"", r.board->name) : "null",
       r.budget.code, r.budget.code_measured, r.budget.stack, r.budget.stack_measured, r.budget.ram(), r.budget.flash(),
-      r.budget.ram_limit, r.budget.flash_limit, nodes);
+      r.budget.ram_limit, r.budget.flash_limit, pruned, nodes);
 }
 
 struct CommonOpts {
