@@ -1,4 +1,5 @@
-// kiln runtime: zero-aware weights. A pointwise convolution's weights W[M, C] stored as CSR
+// kiln runtime: zero-aware weights. A pointwise convolution's or a fully connected layer's
+// weights W[M, C] stored as CSR
 // (compressed rows: for output channel m, the non-zero weights vals[rows[m] .. rows[m + 1]) and
 // their input channels cols[...]), chosen by the compiler when that takes less flash and fewer
 // instructions than the dense kernel (compiler/ops/sparse_util.h). Each output sums its non-zero
@@ -75,6 +76,41 @@ inline void conv_pointwise_csr(const float* x, const float* vals, const CT* cols
       float s = 0.0f;
       for (int j = j0; j < j1; ++j) s += vals[j] * x[static_cast<int>(cols[j]) * P + p];
       ym[p] = act(bias ? s + bias[m] : s);
+    }
+  }
+}
+
+// Fully connected, int8: y[i, n] = out(bias[n] + sum_j vals[j] * x[i, cols[j]], n) for M rows of
+// x (see kiln_int8.h qfully_connected; W's rows are the N outputs).
+template <int M, int N, int K, typename XT, typename WT, typename CT, typename RT, typename YT, typename Out>
+inline void qfully_connected_csr(const XT* x, const WT* vals, const CT* cols, const RT* rows, const int32_t* bias,
+                                 YT* y, Out out) {
+  static_assert(M > 0 && N > 0 && K > 0, "empty product");
+  for (int i = 0; i < M; ++i) {
+    const XT* xi = x + i * K;
+    for (int n = 0; n < N; ++n) {
+      int32_t a = bias[n];
+      for (int j = static_cast<int>(rows[n]); j < static_cast<int>(rows[n + 1]); ++j)
+        a += static_cast<int32_t>(xi[static_cast<int>(cols[j])]) * static_cast<int32_t>(vals[j]);
+      y[i * N + n] = out(a, n);
+    }
+  }
+}
+
+// Gemm, float: y[m, n] = act(alpha * s + beta * c[m, n]) with s = sum_j a[m, cols[j]] * vals[j]
+// over row n of the CSR weights (B' as [N, K]); a[m, k] is a[m * SAM + k * SAK], c[m, n] is
+// c[m * SCM + n * SCN] and may be null. The order of kiln_linalg.h's gemm_nt.
+template <int M, int N, int K, int SAM, int SAK, int SCM, int SCN, typename CT, typename RT, typename Act>
+inline void gemm_csr(const float* a, const float* vals, const CT* cols, const RT* rows, const float* c, float alpha,
+                     float beta, float* y, Act act) {
+  static_assert(M > 0 && N > 0 && K > 0, "empty product");
+  for (int m = 0; m < M; ++m) {
+    const float* am = a + m * SAM;
+    for (int n = 0; n < N; ++n) {
+      float s = 0.0f;
+      for (int j = static_cast<int>(rows[n]); j < static_cast<int>(rows[n + 1]); ++j)
+        s += am[static_cast<int>(cols[j]) * SAK] * vals[j];
+      y[m * N + n] = act(c ? alpha * s + beta * c[m * SCM + n * SCN] : alpha * s);
     }
   }
 }

@@ -549,6 +549,8 @@ TEST_CASE("sparse pointwise convolutions are emitted as CSR, dense ones stay den
     size_t uses = 0;
     for (size_t at = code.find(kernel); at != std::string::npos; at = code.find(kernel, at + 1)) ++uses;
     CHECK(uses == 2);  // both pointwise layers (25 % and 10 % dense); the 3x3 one is dense
+    const char* fc = std::string(m) == "sparse_float" ? "kiln::gemm_csr<" : "kiln::qfully_connected_csr<";
+    CHECK(code.find(fc) != std::string::npos);  // the Gemm, 20 % dense
     CHECK(r->module.files.count("kiln_sparse.h") == 1);
   }
   CompileOptions o;

@@ -6,9 +6,10 @@
 
   sparse_float.onnx  float: 3x3 conv 3->8, pointwise 8->24 (75 % zeros, Relu), pointwise 24->16 with a
                      row of zeros (90 % zeros), 7x7 pixels (not a multiple of 4: the kernels' tails run);
+                     output y, and z = Gemm 16->10 (80 % zeros, transB=1) of its global average pool;
                      small enough for the micro:bit's 16 KiB of RAM.
-  sparse_int8.onnx   the same in QDQ int8 (per-channel weights, int32 biases, Relu), what
-                     passes/fold_qdq lowers to QLinearConv.
+  sparse_int8.onnx   the same in QDQ int8 (per-channel weights, int32 biases, Relu; the Gemm with
+                     transB=0), what passes/fold_qdq lowers to QLinearConv and QGemm.
 """
 import os
 import sys
@@ -41,9 +42,15 @@ def float_model(path):
         helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="pw1"),
         helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
         helper.make_node("Conv", ["r2", "w3", "b3"], ["y"], name="pw2"),
+        helper.make_node("GlobalAveragePool", ["y"], ["p"], name="gap"),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "w4", "b4"], ["z"], name="fc", transB=1),
     ]
+    inits += [numpy_helper.from_array(sparse((10, 16), 0.2), "w4"),
+              numpy_helper.from_array(rng.normal(0, 0.1, 10).astype(np.float32), "b4")]
     g = helper.make_graph(nodes, "sparse_float", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 7, 7])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 7, 7])], inits)
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 7, 7]),
+                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 10])], inits)
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
@@ -88,9 +95,24 @@ def int8_model(path):
     c2 = conv(c1, 0.03, sparse((24, 8, 1, 1), 0.25), "pw1", True)
     c2 = dq(q(c2, 0.04, -128, "c2q"), 0.04, -128, "c2d")
     c3 = conv(c2, 0.04, sparse((16, 24, 1, 1), 0.1, dead_rows=(5,)), "pw2", False)
-    dq(q(c3, 0.05, 3, "c3q"), 0.05, 3, "y")
+    y = dq(q(c3, 0.05, 3, "c3q"), 0.05, 3, "y")
+    nodes.append(helper.make_node("GlobalAveragePool", [y], ["p"]))
+    p = dq(q("p", 0.05, 3, "pq"), 0.05, 3, "pd")
+    nodes.append(helper.make_node("Flatten", [p], ["f"]))
+    w = sparse((16, 10), 0.2)
+    ws = (np.abs(w).max(axis=0) / 127).astype(np.float32)
+    ws[ws == 0] = 1.0
+    wq = np.clip(np.round(w / ws), -127, 127).astype(np.int8)
+    nodes.append(helper.make_node("DequantizeLinear", [const("fc_wq", wq), const("fc_ws", ws),
+                                                      const("fc_wz", np.zeros(10, np.int8))], ["fc_wd"], axis=1))
+    nodes.append(helper.make_node("DequantizeLinear", [const("fc_bq", rng.integers(-300, 300, 10).astype(np.int32)),
+                                                      const("fc_bs", (0.05 * ws).astype(np.float32)),
+                                                      const("fc_bz", np.zeros(10, np.int32))], ["fc_bd"], axis=0))
+    nodes.append(helper.make_node("Gemm", ["f", "fc_wd", "fc_bd"], ["fc"], name="fc"))
+    dq(q("fc", 0.1, 0, "zq"), 0.1, 0, "z")
     g = helper.make_graph(nodes, "sparse_int8", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 7, 7])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 7, 7])], inits)
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 16, 7, 7]),
+                           helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 10])], inits)
     onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), path)
 
 
