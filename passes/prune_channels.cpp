@@ -144,8 +144,9 @@ Role classify(const Graph& g, const Node& n, MatGeom* mg) {
     mg->K = mg->trans_b ? bs[1] : bs[0];
     mg->N = mg->trans_b ? bs[0] : bs[1];
     if (is(n, "Gemm") && has_in(n, 2)) {
-      const Shape& cs = g.tensor(n.inputs[2]).shape;  // C: [N], [1, N] or [M, N] sliceable
-      if (!cs.empty() && cs.back() != mg->N && shape_numel(cs) != 1) return Role::kOpaque;
+      // C: one value, [N] or [1, N]; one row per output row would make no column a constant
+      const Shape& cs = g.tensor(n.inputs[2]).shape;
+      if (shape_numel(cs) != 1 && (cs.back() != mg->N || shape_numel(cs) != mg->N)) return Role::kOpaque;
     }
     return Role::kGemm;
   }
@@ -378,6 +379,8 @@ struct Reader {
     }
     return is(n, "QGemm", kMsDomain);
   }
+  // Gemm's alpha: the factor of the product (the bias below includes beta).
+  double alpha() const { return is(n, "Gemm") ? n.attr_float("alpha", 1.0f) : 1.0; }
   double bias(int64_t m) const {
     const Tensor* b = opt_in(g, n, l.bias);
     if (!b) return 0;
@@ -421,7 +424,7 @@ void Analysis::producer(const Node& n, Role r, const MatGeom& mg) {
         known = false;
       } else if (v->v != zx) {
         if (r == Role::kConv && !no_padding(n)) known = false;
-        else acc += (v->v - zx) * rd.sum(m, k);
+        else acc += rd.alpha() * (v->v - zx) * rd.sum(m, k);
       }
     }
     if (!known) continue;

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "compiler/driver/compile.h"
+#include "compiler/ir/verify.h"
 #include "compiler/ops/infer.h"
 #include "compiler/ops/quant_util.h"
 #include "passes/passes.h"
@@ -558,4 +559,99 @@ TEST_CASE("sparse pointwise convolutions are emitted as CSR, dense ones stay den
   auto r = compile_model(o);
   REQUIRE(static_cast<bool>(r));
   CHECK(r->module.files.count("kiln_sparse.h") == 0);
+}
+
+// ---- random graphs: chains of pointwise, depthwise, 3x3, residual Add, Concat, pooling and a
+// classifier, with dead channels and biases of both signs ----
+
+namespace {
+
+struct Rng {
+  uint32_t s;
+  uint32_t next() { return s = s * 1664525u + 1013904223u; }
+  int below(int n) { return static_cast<int>((next() >> 8) % static_cast<uint32_t>(n)); }
+  float uniform(float lo, float hi) { return lo + (hi - lo) * static_cast<float>(next() >> 8) / 16777216.0f; }
+};
+
+// A conv with random weights, some output channels dead (zero weights), biases of both signs.
+void random_conv(Graph& g, Rng& r, const std::string& name, const std::string& x, const std::string& y, int64_t C,
+                 int64_t M, int64_t k, int64_t group, int64_t pad, bool relu) {
+  std::vector<float> w(static_cast<size_t>(M * (C / group) * k * k)), b(static_cast<size_t>(M));
+  for (float& v : w) v = r.uniform(-1.0f, 1.0f);
+  for (float& v : b) v = r.uniform(-0.5f, 0.5f);
+  conv(g, name, x, y, {M, C / group, k, k}, w, b, group, pad, relu);
+  for (int64_t m = 0; m < M; ++m)
+    if (r.below(100) < 40) kill(g, name, m);
+}
+
+Graph random_graph(uint32_t seed) {
+  Rng r{seed};
+  Graph g;
+  test::add_input(g, "x", {1, 3, 6, 6});
+  int64_t C = 4 + r.below(5);
+  random_conv(g, r, "c0", "x", "t0", 3, C, 1 + 2 * r.below(2), 1, r.below(2), true);
+  std::string cur = "t0";
+  const int steps = 3 + r.below(4);
+  for (int s = 1; s <= steps; ++s) {
+    const std::string nm = "s" + std::to_string(s), out = "t" + std::to_string(s);
+    switch (r.below(6)) {
+      case 0:  // depthwise, padded or not
+        random_conv(g, r, nm, cur, out, C, C, 3, C, r.below(2), r.below(3) != 0);
+        break;
+      case 1: {  // pointwise to a new width
+        const int64_t M = 3 + r.below(6);
+        random_conv(g, r, nm, cur, out, C, M, 1, 1, 0, r.below(3) != 0);
+        C = M;
+        break;
+      }
+      case 2:  // residual: two pointwise branches added
+        random_conv(g, r, nm + "a", cur, out + "a", C, C, 1, 1, 0, true);
+        random_conv(g, r, nm + "b", cur, out + "b", C, C, 1, 1, 0, r.below(2) != 0);
+        test::add_node(g, "Add", {out + "a", out + "b"}, {out}, nm);
+        break;
+      case 3: {  // two pointwise branches concatenated
+        const int64_t A = 2 + r.below(3), B = 2 + r.below(3);
+        random_conv(g, r, nm + "a", cur, out + "a", C, A, 1, 1, 0, true);
+        random_conv(g, r, nm + "b", cur, out + "b", C, B, 1, 1, 0, true);
+        test::add_node(g, "Concat", {out + "a", out + "b"}, {out}, nm).set_int("axis", 1);
+        C = A + B;
+        break;
+      }
+      case 4: {  // 3x3, padded or not
+        const int64_t M = 3 + r.below(4);
+        random_conv(g, r, nm, cur, out, C, M, 3, 1, 1, true);
+        C = M;
+        break;
+      }
+      default: {  // max pooling that keeps the size
+        Node& p = test::add_node(g, "MaxPool", {cur}, {out}, nm);
+        p.set_ints("kernel_shape", {3, 3});
+        p.set_ints("pads", {1, 1, 1, 1});
+        break;
+      }
+    }
+    cur = out;
+  }
+  test::add_node(g, "GlobalAveragePool", {cur}, {"gap"}, "gap");
+  test::add_node(g, "Flatten", {"gap"}, {"flat"}, "flat");
+  std::vector<float> fc(static_cast<size_t>(C * 3));
+  for (float& v : fc) v = r.uniform(-1.0f, 1.0f);
+  test::add_const(g, "fc_W", {C, 3}, fc);
+  test::add_const(g, "fc_C", {3}, {0.1f, -0.2f, 0.3f});
+  test::add_node(g, "Gemm", {"flat", "fc_W", "fc_C"}, {"y"}, "fc");
+  finish(g, "y");
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("prune-channels keeps random graphs' results", "[passes][prune]") {
+  int changed = 0;
+  for (uint32_t seed = 1; seed <= 60; ++seed) {
+    INFO("seed " << seed);
+    Graph g = random_graph(seed);
+    changed += prune(g, false).changed;
+    REQUIRE(verify(g).is_ok());
+  }
+  CHECK(changed > 40);  // most graphs have something to remove
 }
