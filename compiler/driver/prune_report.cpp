@@ -10,6 +10,7 @@
 #include "compiler/ops/infer.h"
 #include "compiler/ops/op.h"
 #include "compiler/ops/quant_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -158,10 +159,19 @@ LayerStats layer_stats(Graph& g, Node& n) {
   const size_t w = n.op == "QLinearConv" || n.op == "QGemm" || n.op == "QLinearMatMul" ? 3 : 1;
   if (w < n.inputs.size() && g.tensor(n.inputs[w]).is_const) {
     const Tensor& W = g.tensor(n.inputs[w]);
+    // Weights the generated code keeps as CSR (compiler/ops/sparse_util.h): their flash.
+    const bool conv = n.op == "Conv" || n.op == "QLinearConv";
+    bool pointwise = conv && W.shape.size() == 4 && W.shape[2] == 1 && W.shape[3] == 1 && n.attr_int("group", 1) == 1;
+    for (int64_t v : n.attr_ints("pads")) pointwise = pointwise && v == 0;
+    for (int64_t v : n.attr_ints("strides")) pointwise = pointwise && v == 1;
+    if (pointwise || (!conv && W.shape.size() == 2)) {
+      const bool rows_first = conv || n.attr_int("transB", 0) != 0;
+      const int64_t csr = csr_bytes(W, rows_first ? W.shape[0] : W.shape[1]);
+      if (csr >= 0) s.bytes += csr - static_cast<int64_t>(W.bytes());
+    }
     const Tensor* zt = nullptr;
     if (w == 3 && n.inputs.size() > 5 && !n.inputs[5].empty()) zt = &g.tensor(n.inputs[5]);
     s.weights = W.numel();
-    const bool conv = n.op == "QLinearConv";
     const bool tb = n.attr_int("transB", 0) != 0;
     for (int64_t i = 0; i < W.numel() && !W.shape.empty(); ++i) {
       double z = 0;

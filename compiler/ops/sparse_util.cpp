@@ -5,17 +5,26 @@
 
 namespace kiln {
 
-bool emit_csr_weights(OpCtx& ctx, const std::string& hint, const Tensor& w, int64_t M, CsrWeights* out) {
-  if (M <= 0 || w.numel() % M || !w.is_const) return false;
+int64_t csr_bytes(const Tensor& w, int64_t M) {
+  if (M <= 0 || w.numel() % M || !w.is_const) return -1;
   const int64_t K = w.numel() / M;
-  if (K > 65536) return false;
+  if (K > 65536) return -1;
   int64_t nnz = 0;
   for (int64_t i = 0; i < w.numel(); ++i) nnz += w.float_at(i) != 0.0;
   const int64_t es = static_cast<int64_t>(dtype_size(w.dtype));
   const int64_t cs = K <= 256 ? 1 : 2, rs = nnz <= 65535 ? 2 : 4;
-  const int64_t dense_bytes = M * K * es, csr_bytes = nnz * (es + cs) + (M + 1) * rs;
+  const int64_t dense = M * K * es, csr = nnz * (es + cs) + (M + 1) * rs;
   const bool faster = static_cast<double>(nnz) * kCsrMacCost < static_cast<double>(M * K);
-  if (nnz == M * K || csr_bytes >= dense_bytes || !faster) return false;
+  return nnz < M * K && csr < dense && faster ? csr : -1;
+}
+
+bool emit_csr_weights(OpCtx& ctx, const std::string& hint, const Tensor& w, int64_t M, CsrWeights* out) {
+  if (csr_bytes(w, M) < 0) return false;
+  const int64_t K = w.numel() / M;
+  int64_t nnz = 0;
+  for (int64_t i = 0; i < w.numel(); ++i) nnz += w.float_at(i) != 0.0;
+  const int64_t es = static_cast<int64_t>(dtype_size(w.dtype));
+  const int64_t cs = K <= 256 ? 1 : 2, rs = nnz <= 65535 ? 2 : 4;
   Tensor vals = w, cols, rows;
   vals.name = hint + "_csr_vals";
   vals.shape = {std::max<int64_t>(nnz, 1)};

@@ -22,6 +22,10 @@ struct CsrWeights {
   int64_t nnz = 0;
 };
 
+// Flash bytes of w's CSR form (w: [M, K] or [M, ...], any numeric dtype, row m the weights of
+// output m), or -1 when the cost model keeps w dense.
+int64_t csr_bytes(const Tensor& w, int64_t M);
+
 // Decides for w ([M, K] or [M, ...], any numeric dtype); when CSR wins, adds its constants
 // (named after `hint`) and fills *out. Returns false for dense.
 bool emit_csr_weights(OpCtx& ctx, const std::string& hint, const Tensor& w, int64_t M, CsrWeights* out);

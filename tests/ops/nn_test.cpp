@@ -61,7 +61,7 @@ TEST_CASE("Gemm's reference applies a fused clamp as Conv's does", "[ops][nn]") 
 TEST_CASE("Gemm with constant [K, N] weights emits the dot-product kernel on a repacked copy only", "[ops][nn]") {
   Graph g;
   input(g, "a", {2, 3});
-  test::add_const(g, "b", {3, 4}, {});
+  test::add_const(g, "b", {3, 4}, std::vector<float>(12, 0.5f));  // dense (all-zero weights would be CSR)
   test::add_const(g, "c", {4}, {});
   single(g, "Gemm", {"a", "b", "c"});
   std::string code = emit(g);
