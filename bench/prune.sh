@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Pruning benchmark (docs/pruning.md): a model compiled with and without prune-channels. First
 # tests/e2e/prune_identical.sh (both generated sources in one host program, outputs compared byte
-# for byte on INPUTS inputs), then, unless --host-only, both on Cortex-M4 in QEMU (`kiln verify`):
-# flash, weights, instructions per inference, MACs.
+# for byte on INPUTS inputs), then, unless --host-only, on Cortex-M4 in QEMU (`kiln verify`):
+# flash, weights, instructions per inference, MACs of `--no-prune --dense-weights` (dense), of
+# `--no-prune` (dense+csr: sparse layers as CSR, compiler/ops/sparse_util.h) and of the default.
 #
 #   bench/prune.sh [--host-only] [KILN] [MODEL] [INPUTS]
 #
@@ -31,15 +32,16 @@ bash "$repo/tests/e2e/prune_identical.sh" "$kiln" "$model" "$count" "$work"
 rc=$?
 [ $host_only -eq 1 ] && exit $rc
 
-printf '%-8s %-10s %10s %10s %14s %10s %8s\n' build core "flash B" "weights B" instructions MACs MAC/insn
-for mode in dense pruned; do
+printf '%-10s %-10s %10s %10s %14s %10s %8s\n' build core "flash B" "weights B" instructions MACs MAC/insn
+for mode in dense dense+csr pruned; do
   extra=()
-  [ $mode = dense ] && extra=(--no-prune)
-  out=$("$kiln" verify "$model" --name "$mode" --target cortex-m4 --no-host --json --timeout 600 "${extra[@]}" 2>"$work/err")
+  [ $mode = dense ] && extra=(--no-prune --dense-weights)
+  [ $mode = dense+csr ] && extra=(--no-prune)
+  out=$("$kiln" verify "$model" --name "${mode/+/_}" --target cortex-m4 --no-host --json --timeout 600 "${extra[@]}" 2>"$work/err")
   if [ -z "$out" ]; then
     echo "$mode: kiln verify failed: $(head -1 "$work/err")"; rc=1; continue
   fi
-  printf '%-8s %-10s %10s %10s %14s %10s %8.3f\n' $mode cortex-m4 "$(field flash_bytes "$out")" \
+  printf '%-10s %-10s %10s %10s %14s %10s %8.3f\n' $mode cortex-m4 "$(field flash_bytes "$out")" \
     "$(field weights_bytes "$out")" "$(field instructions "$out")" "$(field macs "$out")" "$(field macs_per_instruction "$out")"
 done
 exit $rc

@@ -182,6 +182,7 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   mo.arena_section = opt.arena_section;
   mo.weights_section = opt.weights_section;
   mo.external_arena = opt.external_arena;
+  mo.sparse_weights = opt.sparse_weights;
   auto mod = write_module(res.graph, *res.target, mo);
   if (!mod) return mod.status();
   res.module = mod.take();

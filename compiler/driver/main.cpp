@@ -147,6 +147,7 @@ struct CommonOpts {
   bool verify_each = false;
   bool no_inplace_depthwise = false;
   bool no_prune = false;
+  bool dense_weights = false;
   std::vector<std::string> prune, prune_exclude, validation;
 };
 
@@ -161,6 +162,7 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
   cmd->add_flag("--no-prune", o.no_prune, "keep channels whose weights are all zero (see docs/pruning.md)");
+  cmd->add_flag("--dense-weights", o.dense_weights, "keep every weight matrix dense (no CSR for sparse layers)");
   cmd->add_option("--prune", o.prune, "lossy pruning: magnitude=F[,scope=layer] or channels=F (see docs/pruning.md)");
   cmd->add_option("--prune-exclude", o.prune_exclude, "nodes --prune leaves alone (besides the first and last layer)")
       ->delimiter(',');
@@ -188,6 +190,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.pipeline.verify_each = o.verify_each;
   c.inplace_depthwise = !o.no_inplace_depthwise;
   c.prune = !o.no_prune;
+  c.sparse_weights = !o.dense_weights;
   for (const auto& s : o.prune) KILN_TRY(parse_prune_spec(s, &c.lossy));
   c.lossy.exclude = o.prune_exclude;
   if (c.lossy.active() && !c.prune)
@@ -206,7 +209,7 @@ Status print_prune_report(const CompileOptions& opt, const CompileResult& r, con
   base.stack_usage = false;
   auto before = compile_model(base);
   if (!before) return before.status();
-  if (opt.lossy.active()) std::printf("\n%s", prune_table(*before, r).c_str());
+  if (opt.lossy.active()) std::printf("\n%s", prune_table(*before, r, opt.sparse_weights).c_str());
   if (validation.empty()) return Status::ok();
   auto x = read_npy(validation[0]);
   if (!x) return x.status();

@@ -147,7 +147,7 @@ struct LayerStats {
   int64_t weights = 0, zeros = 0, params = 0, macs = 0, bytes = 0;
 };
 
-LayerStats layer_stats(Graph& g, Node& n) {
+LayerStats layer_stats(Graph& g, Node& n, bool sparse) {
   LayerStats s;
   for (size_t i = 0; i < n.inputs.size(); ++i) {
     if (n.inputs[i].empty()) continue;
@@ -164,7 +164,7 @@ LayerStats layer_stats(Graph& g, Node& n) {
     bool pointwise = conv && W.shape.size() == 4 && W.shape[2] == 1 && W.shape[3] == 1 && n.attr_int("group", 1) == 1;
     for (int64_t v : n.attr_ints("pads")) pointwise = pointwise && v == 0;
     for (int64_t v : n.attr_ints("strides")) pointwise = pointwise && v == 1;
-    if (pointwise || (!conv && W.shape.size() == 2)) {
+    if (sparse && (pointwise || (!conv && W.shape.size() == 2))) {
       const bool rows_first = conv || n.attr_int("transB", 0) != 0;
       const int64_t csr = csr_bytes(W, rows_first ? W.shape[0] : W.shape[1]);
       if (csr >= 0) s.bytes += csr - static_cast<int64_t>(W.bytes());
@@ -194,7 +194,7 @@ LayerStats layer_stats(Graph& g, Node& n) {
 
 }  // namespace
 
-std::string prune_table(const CompileResult& before, const CompileResult& after) {
+std::string prune_table(const CompileResult& before, const CompileResult& after, bool sparse) {
   Graph gb = before.graph, ga = after.graph;
   std::string out = fmt::format("{:<32} {:<12} {:>17} {:>17} {:>21} {:>17}\n", "layer", "op", "sparsity", "params",
                                 "MACs", "flash B");
@@ -203,9 +203,9 @@ std::string prune_table(const CompileResult& before, const CompileResult& after)
     if (n.op != "Conv" && n.op != "QLinearConv" && n.op != "Gemm" && n.op != "QGemm" && n.op != "MatMul" &&
         n.op != "QLinearMatMul")
       continue;
-    LayerStats b = layer_stats(gb, n), a;
+    LayerStats b = layer_stats(gb, n, sparse), a;
     for (Node& m : ga.nodes)
-      if (m.name == n.name) a = layer_stats(ga, m);
+      if (m.name == n.name) a = layer_stats(ga, m, sparse);
     auto pct = [](const LayerStats& s) { return s.weights ? 100.0 * static_cast<double>(s.zeros) / static_cast<double>(s.weights) : 0.0; };
     out += fmt::format("{:<32} {:<12} {:>7.1f}% -> {:>5.1f}% {:>7} -> {:>6} {:>9} -> {:>8} {:>7} -> {:>6}\n",
                        n.name.substr(0, 32), n.op, pct(b), pct(a), b.params, a.params, b.macs, a.macs, b.bytes, a.bytes);

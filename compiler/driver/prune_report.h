@@ -24,7 +24,8 @@ Expected<NpyArray> read_npy(const std::string& path);
 // of x (first dimension) against the labels y.
 Expected<int64_t> top1_correct(Graph g, const NpyArray& x, const NpyArray& y);
 
-// The per-layer table: each weighted layer of `before` against the same node in `after`.
-std::string prune_table(const CompileResult& before, const CompileResult& after);
+// The per-layer table: each weighted layer of `before` against the same node in `after`
+// (`sparse`: weights the code keeps as CSR count at their CSR size).
+std::string prune_table(const CompileResult& before, const CompileResult& after, bool sparse);
 
 }  // namespace kiln

@@ -19,7 +19,7 @@ int64_t csr_bytes(const Tensor& w, int64_t M) {
 }
 
 bool emit_csr_weights(OpCtx& ctx, const std::string& hint, const Tensor& w, int64_t M, CsrWeights* out) {
-  if (csr_bytes(w, M) < 0) return false;
+  if (!ctx.sparse_weights() || csr_bytes(w, M) < 0) return false;
   const int64_t K = w.numel() / M;
   int64_t nnz = 0;
   for (int64_t i = 0; i < w.numel(); ++i) nnz += w.float_at(i) != 0.0;

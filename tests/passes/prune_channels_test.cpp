@@ -553,6 +553,11 @@ TEST_CASE("sparse pointwise convolutions are emitted as CSR, dense ones stay den
     const char* fc = std::string(m) == "sparse_float" ? "kiln::gemm_csr<" : "kiln::qfully_connected_csr<";
     CHECK(code.find(fc) != std::string::npos);  // the Gemm, 20 % dense
     CHECK(r->module.files.count("kiln_sparse.h") == 1);
+    o.sparse_weights = false;  // --dense-weights
+    auto d = compile_model(o);
+    REQUIRE(static_cast<bool>(d));
+    CHECK(d->module.files.count("kiln_sparse.h") == 0);
+    CHECK(d->module.weight_bytes > r->module.weight_bytes);
   }
   CompileOptions o;
   o.model_path = dir + "/examples/kws_dscnn/model.onnx";
