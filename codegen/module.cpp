@@ -167,6 +167,7 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   const std::string& name = opt.name;
   const std::string NAME = upper(name);
   CodegenState cg(g, target);
+  cg.sparse_weights = opt.sparse_weights;
   cg.include("kiln_base.h");
 
   // --- the body of NAME_invoke, one block per node ---

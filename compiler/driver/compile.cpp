@@ -215,6 +215,9 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   ctx.inplace_quantize = opt.inplace_quantize;
   ctx.patches = opt.patches;
   ctx.patch_layers = opt.patch_layers;
+  ctx.prune = opt.prune;
+  ctx.sparse_weights = opt.sparse_weights;
+  ctx.lossy = opt.lossy;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
   for (const auto& p : res.passes)
@@ -232,6 +235,7 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   mo.arena_section = opt.arena_section;
   mo.weights_section = opt.weights_section;
   mo.external_arena = opt.external_arena;
+  mo.sparse_weights = opt.sparse_weights;
   auto mod = write_module(res.graph, *res.target, mo);
   if (!mod) return mod.status();
   res.module = mod.take();

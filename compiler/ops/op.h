@@ -88,6 +88,8 @@ class OpCtx {
   void include(const std::string& runtime_header);
   // Adds a derived constant (repacked weights, lookup tables); returns its C symbol.
   std::string add_const(const std::string& hint, const Tensor& t);
+  // Whether sparse weights may be emitted as CSR (off with --dense-weights).
+  bool sparse_weights() const;
 
  private:
   Graph& graph_;

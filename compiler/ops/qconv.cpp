@@ -1,6 +1,7 @@
 #include "compiler/ops/qconv.h"
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -61,7 +62,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
     reals.push_back(static_cast<double>(scalar_f(ctx, io.x_scale)) *
                     static_cast<double>(scalar_f(ctx, io.w_scale, pc ? m : 0)) /
                     static_cast<double>(scalar_f(ctx, io.y_scale)));
-  if (scales_const(ctx, io)) return channel_multipliers(reals);
+  if (scales_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;
@@ -204,10 +205,13 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     bias[static_cast<size_t>(m)] = static_cast<int32_t>(b);
     wsum[static_cast<size_t>(m)] = static_cast<int32_t>(s);
   }
-  std::string wsym = ctx.add_const(nm + "_w", weff);
-  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
                          k.OH == k.H && k.OW == k.W && g.G == 1;
+  CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
+  const bool sparse =
+      pointwise && !ctx.node().attr_int("kiln_inplace_pw", 0) && emit_csr_weights(ctx, nm + "_w", weff, g.M, &csr);
+  std::string wsym = sparse ? std::string() : ctx.add_const(nm + "_w", weff);
+  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   const bool padded = k.PT || k.PL || k.PB || k.PR;
   std::string wssym = padded ? ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum)) : bsym;
   for (int64_t n = 0; n < g.N; ++n) {
@@ -226,6 +230,11 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
           "{});",
           g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
           wssym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(y.dtype), out);
+      continue;
+    }
+    if (sparse) {
+      ctx.w().line("kiln::qconv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(io.x), xo, csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), yo, out);
       continue;
     }
     if (pointwise) {

@@ -1,5 +1,7 @@
 #include "compiler/ops/qmatmul.h"
 
+#include "compiler/ops/sparse_util.h"
+
 namespace kiln {
 
 namespace {
@@ -65,7 +67,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QMatIo& io, int
   for (int64_t n = 0; n < N; ++n)
     reals.push_back(static_cast<double>(f_at(ctx, io.a_scale)) * static_cast<double>(f_at(ctx, io.b_scale, n)) /
                     static_cast<double>(f_at(ctx, io.y_scale)));
-  if (params_const(ctx, io)) return channel_multipliers(reals);
+  if (params_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;
@@ -204,8 +206,15 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
       if (v < INT32_MIN || v > INT32_MAX) return ctx.unsupported("the zero-point-folded bias overflows int32");
       bias[static_cast<size_t>(n)] = static_cast<int32_t>(v);
     }
-    std::string wsym = ctx.add_const(nm + "_w", weff);
+    CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
+    const bool sparse = emit_csr_weights(ctx, nm + "_w", weff, d.N, &csr);
+    std::string wsym = sparse ? std::string() : ctx.add_const(nm + "_w", weff);
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+    if (sparse) {
+      ctx.w().line("kiln::qfully_connected_csr<{}, {}, {}>({}, {}, {}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
     ctx.w().line("kiln::qfully_connected<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K, ctx.in_ptr(io.a),
                  wsym, bsym, ctx.out_ptr(0), out);
     return Status::ok();
