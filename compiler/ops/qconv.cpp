@@ -1,6 +1,7 @@
 #include "compiler/ops/qconv.h"
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/qfast.h"
 
 namespace kiln {
 
@@ -67,7 +68,42 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
   return v;
 }
 
+// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension).
+enum class FastKind { kNone, kPointwise, kDepthwise3x3 };
+
+bool is_pointwise(const Geom& g) {
+  const Window2d& k = g.w;
+  return k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 && k.OH == k.H && k.OW == k.W &&
+         g.G == 1;
+}
+
+FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
+  if (!ctx.has_target() || !ctx.target().has_dsp || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  const Window2d& k = g.w;
+  if (is_pointwise(g)) return FastKind::kPointwise;
+  if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
+      (k.SH == 1 || k.SH == 2))
+    return FastKind::kDepthwise3x3;
+  return FastKind::kNone;
+}
+
+int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
+  const Window2d& k = g.w;
+  switch (f) {
+    case FastKind::kPointwise: return (g.C + 3) / 4 * 4 * 4;
+    case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
+    case FastKind::kNone: break;
+  }
+  return 0;
+}
+
 }  // namespace
+
+int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
+  Geom g;
+  if (!resolve(ctx, io, &g)) return 0;
+  return fast_scratch_bytes(fast_kind(ctx, io, g), g);
+}
 
 Status qconv_infer(OpCtx& ctx, const QConvIo& io) {
   const DType xt = ctx.in(io.x).dtype, wt = ctx.in(io.w).dtype;
@@ -158,10 +194,12 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   const int64_t in_batch = g.C * k.H * k.W, out_batch = g.M * k.OH * k.OW;
   const int64_t per_m = w.numel() / g.M;
   const std::string& nm = ctx.node().name;
-  const bool fast = io.requantize() && all_params_const(ctx, io);
+  const bool folded = io.requantize() && all_params_const(ctx, io);
 
   std::string out;
-  if (io.requantize() && scales_const(ctx, io)) {
+  if (folded) {
+    // below, once the weights are known
+  } else if (io.requantize() && scales_const(ctx, io)) {
     int32_t lo, hi;
     quant_output_range(ctx.node(), y.dtype, scalar_f(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
     out = requant_functor(ctx, y.dtype, multipliers(ctx, io, g.M), zp_at(ctx, io.y_zp), lo, hi);
@@ -174,7 +212,7 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     out = "kiln::StoreAcc{}";
   }
 
-  if (!fast) {
+  if (!folded) {
     auto zptr = [&](size_t i, DType t) {
       return has(ctx, i) ? ctx.in_ptr(i) : fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(t));
     };
@@ -204,15 +242,41 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     bias[static_cast<size_t>(m)] = static_cast<int32_t>(b);
     wsum[static_cast<size_t>(m)] = static_cast<int32_t>(s);
   }
-  std::string wsym = ctx.add_const(nm + "_w", weff);
-  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-  const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
-                         k.OH == k.H && k.OW == k.W && g.G == 1;
+  const bool pointwise = is_pointwise(g);
   const bool padded = k.PT || k.PL || k.PB || k.PR;
-  std::string wssym = padded ? ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum)) : bsym;
+  // A kernel needing scratch runs only when memory planning reserved it for this core.
+  FastKind fast = fast_kind(ctx, io, g);
+  const int64_t need = fast_scratch_bytes(fast, g);
+  if (need && ctx.node().attr_int("kiln_scratch_bytes", 0) < need) fast = FastKind::kNone;
+  {
+    std::vector<int64_t> b(static_cast<size_t>(g.M), 0);
+    if (has(ctx, io.bias))
+      for (int64_t m = 0; m < g.M; ++m) b[static_cast<size_t>(m)] = int_elem(ctx.in(io.bias), m);
+    int32_t lo, hi;
+    quant_output_range(ctx.node(), y.dtype, scalar_f(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
+    out = requant_functor_fast(ctx, y.dtype, multipliers(ctx, io, g.M), zp_at(ctx, io.y_zp), lo, hi,
+                               acc_bounds(weff, g.M, per_m, b, x.dtype, zx));
+  }
+  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+  if (fast != FastKind::kNone) ctx.include("kiln_int8_fast.h");
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (fast == FastKind::kPointwise) {
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
+      ctx.w().line("kiln::qconv_pointwise_fast<{}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
+      continue;
+    }
+    if (fast == FastKind::kDepthwise3x3) {
+      std::string wsym = n ? nm + "_wd" : ctx.add_const(nm + "_wd", dw3x3_weights(nm + "_wd", weff, g.C));
+      ctx.w().line("kiln::qdepthwise3x3_fast<{}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});", g.C, k.H,
+                   k.W, k.OH, k.OW, k.SH, k.PT, k.PL, ctx.in_ptr(io.x), xo, wsym, bsym, zx, ctx.out_ptr(0), yo,
+                   ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+    std::string wssym = padded ? (n ? nm + "_wsum" : ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum))) : bsym;
     if (pointwise) {
       ctx.w().line("kiln::qconv_pointwise<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M, ctx.in_ptr(io.x),
                    xo, wsym, bsym, ctx.out_ptr(0), yo, out);

@@ -1,0 +1,448 @@
+// kiln runtime: fast int8 kernels (the compiler picks them for constant-parameter QLinearConv,
+// QGemm and QLinearMatMul; runtime/kiln_int8.h keeps the reference kernels).
+//
+// The multiply-accumulate core is the Armv7E-M DSP extension's SMLAD: two int16 products added
+// to an int32 accumulator in one instruction. Weights are laid out by the compiler in exactly the
+// order and width the inner loops read them (int16 pairs, two output channels interleaved), and
+// activations are widened to int16 pairs once per block (a small scratch buffer), so the inner
+// loops are loads and SMLADs. The same code compiles everywhere: on a core without the DSP
+// extension (and on the host) the kiln::dsp helpers below are plain C with the instructions'
+// exact semantics, so the host runs, and tests, the very loops the MCU runs.
+//
+// Results are bit-identical to the reference kernels: accumulators are exact int32 sums in any
+// order, and the output stage is the same rounding (see RequantHalfUp).
+#ifndef KILN_INT8_FAST_H_
+#define KILN_INT8_FAST_H_
+
+#include "kiln_int8.h"
+
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>
+#endif
+
+namespace kiln {
+namespace dsp {
+
+// Two int16 lanes of a 32-bit word: lane 0 in bits 0-15.
+inline int32_t lo16(int32_t v) { return static_cast<int16_t>(static_cast<uint32_t>(v) & 0xFFFFu); }
+inline int32_t hi16(int32_t v) { return static_cast<int16_t>(static_cast<uint32_t>(v) >> 16); }
+
+inline int32_t load32(const void* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+inline uint32_t load16(const void* p) {
+  uint16_t v;
+  __builtin_memcpy(&v, p, 2);
+  return v;
+}
+
+#if defined(__ARM_FEATURE_DSP)
+// acc + a.lane0 * b.lane0 + a.lane1 * b.lane1
+inline int32_t smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+inline int32_t smlabb(int32_t a, int32_t b, int32_t acc) { return __smlabb(a, b, acc); }
+inline int32_t smlabt(int32_t a, int32_t b, int32_t acc) { return __smlabt(a, b, acc); }
+// Bytes 0 and 2 sign-extended into the two lanes; _ror8: bytes 1 and 3.
+inline int32_t sxtb16(int32_t x) { return __sxtb16(x); }
+inline int32_t sxtb16_ror8(int32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+// k + the high word of a * b (SMMLA; not in ACLE).
+inline int32_t mul_hi_add(int32_t a, int32_t b, int32_t k) {
+  int32_t r;
+  __asm__("smmla %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(k));
+  return r;
+}
+#else
+inline int32_t smlad(int32_t a, int32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)) +
+                              static_cast<uint32_t>(hi16(a) * hi16(b)));
+}
+inline int32_t smlabb(int32_t a, int32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * lo16(b)));
+}
+inline int32_t smlabt(int32_t a, int32_t b, int32_t acc) {
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) + static_cast<uint32_t>(lo16(a) * hi16(b)));
+}
+inline int32_t pack16(int32_t lane0, int32_t lane1) {
+  return static_cast<int32_t>((static_cast<uint32_t>(lane0) & 0xFFFFu) | (static_cast<uint32_t>(lane1) << 16));
+}
+inline int32_t sxtb16(int32_t x) {
+  return pack16(static_cast<int8_t>(x & 0xFF), static_cast<int8_t>((static_cast<uint32_t>(x) >> 16) & 0xFF));
+}
+inline int32_t sxtb16_ror8(int32_t x) {
+  return pack16(static_cast<int8_t>((static_cast<uint32_t>(x) >> 8) & 0xFF),
+                static_cast<int8_t>((static_cast<uint32_t>(x) >> 24) & 0xFF));
+}
+inline int32_t mul_hi_add(int32_t a, int32_t b, int32_t k) {
+  return static_cast<int32_t>(static_cast<uint32_t>(k) +
+                              static_cast<uint32_t>((static_cast<int64_t>(a) * static_cast<int64_t>(b)) >> 32));
+}
+#endif
+
+// v clamped to [LO, HI]: SSAT / USAT when the range is a full int8 / uint8 one.
+template <int LO, int HI>
+inline int32_t clamp(int32_t v) {
+#if defined(__ARM_FEATURE_DSP)
+  if (LO == -128 && HI == 127) return __ssat(v, 8);
+  if (LO == 0 && HI == 255) return __usat(v, 8);
+  if (LO == 0 && HI == 127) return __usat(v, 7);
+  if (LO >= -128 && HI == 127) {
+    v = __ssat(v, 8);
+    return v < LO ? LO : v;
+  }
+#endif
+  return v < LO ? LO : (v > HI ? HI : v);
+}
+
+// Lanes (byte 0, byte 2) and (byte 1, byte 3) of four int8 / uint8 values, widened.
+template <typename XT>
+inline int32_t unpack_even(int32_t v);
+template <typename XT>
+inline int32_t unpack_odd(int32_t v);
+template <>
+inline int32_t unpack_even<int8_t>(int32_t v) { return sxtb16(v); }
+template <>
+inline int32_t unpack_odd<int8_t>(int32_t v) { return sxtb16_ror8(v); }
+template <>
+inline int32_t unpack_even<uint8_t>(int32_t v) { return static_cast<int32_t>(static_cast<uint32_t>(v) & 0x00FF00FFu); }
+template <>
+inline int32_t unpack_odd<uint8_t>(int32_t v) {
+  return static_cast<int32_t>((static_cast<uint32_t>(v) >> 8) & 0x00FF00FFu);
+}
+
+}  // namespace dsp
+
+// --- output stage ---
+
+// The reference rounding (ties to even, kiln_int8.h) with the ties proved absent by the
+// compiler: a tie needs acc * mult to be an odd multiple of 2^(30 + S) / 2^tz(mult), which no
+// accumulator of the layer reaches (quant_util's requant_half_up_exact). Then rounding half up is
+// the same function, and zp + round(acc * mult / 2^(32 + S)) is one SMMLA, with zp and the
+// rounding half folded into its addend, and one shift. S >= 1 (multipliers below 1/4).
+template <typename YT, int S, int LO, int HI>
+struct RequantHalfUp {
+  const int32_t* mult;
+  int32_t zp;
+  struct Channel {
+    int32_t m, k;
+    YT operator()(int32_t acc) const {
+      return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(acc, m, k) >> S));
+    }
+  };
+  Channel channel(int c) const { return Channel{mult[c], zp * (1 << S) + (1 << (S - 1))}; }
+  YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
+};
+
+// Any other output stage, one channel at a time.
+template <typename Out>
+struct OutChannel {
+  const Out* out;
+  int c;
+  auto operator()(int32_t acc) const -> decltype((*out)(acc, c)) { return (*out)(acc, c); }
+};
+template <typename Out>
+inline OutChannel<Out> out_channel(const Out& o, int c) { return OutChannel<Out>{&o, c}; }
+template <typename YT, int S, int LO, int HI>
+inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantHalfUp<YT, S, LO, HI>& o, int c) {
+  return o.channel(c);
+}
+
+// --- GEMM core: two output channels by two pixels ---
+
+// acc[i][j] += w_i . x_j over K4 / 4 groups of four; w holds per group the words
+// [w0 k0k1, w0 k2k3, w1 k0k1, w1 k2k3] (int16 pairs), x0 and x1 K4 / 2 words of int16 pairs.
+template <int K4>
+inline void dot_2x2(const int32_t* w, const int32_t* p0, const int32_t* p1, int32_t* a00, int32_t* a01, int32_t* a10,
+                    int32_t* a11) {
+  int32_t s00 = *a00, s01 = *a01, s10 = *a10, s11 = *a11;
+#if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
+  // GCC neither pairs these loads into LDRD nor post-increments them: 14 instructions per 16 MACs
+  // written out, 22 to 26 compiled. p1 must be p0 + K4 / 2 words (gemm_columns' caller).
+  if (K4 * 2 <= 1020 && p1 == p0 + K4 / 2) {
+    const int32_t* end = p0 + K4 / 2;
+    int32_t xa0, xb0, xa1, xb1, wa, wb;
+#define KILN_DOT_2X2_STEP                                  \
+  "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
+  "ldrd %[xa0], %[xb0], [%[p]], #8\n\t"                   \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                     \
+  "smlad %[s00], %[wa], %[xa0], %[s00]\n\t"               \
+  "smlad %[s00], %[wb], %[xb0], %[s00]\n\t"               \
+  "smlad %[s01], %[wa], %[xa1], %[s01]\n\t"               \
+  "smlad %[s01], %[wb], %[xb1], %[s01]\n\t"               \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                     \
+  "smlad %[s10], %[wa], %[xa0], %[s10]\n\t"               \
+  "smlad %[s10], %[wb], %[xb0], %[s10]\n\t"               \
+  "smlad %[s11], %[wa], %[xa1], %[s11]\n\t"               \
+  "smlad %[s11], %[wb], %[xb1], %[s11]\n\t"
+    if ((K4 / 4) % 2 == 0) {
+      __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
+                       "cmp %[p], %[end]\n\t"
+                       "bne 1b\n\t"
+                       : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p0), [w] "+r"(w),
+                         [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa),
+                         [wb] "=&r"(wb)
+                       : [end] "r"(end), [off] "n"(K4 * 2 <= 1020 ? K4 * 2 : 0)
+                       : "cc", "memory");
+    } else {
+      __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP
+                       "cmp %[p], %[end]\n\t"
+                       "bne 1b\n\t"
+                       : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p0), [w] "+r"(w),
+                         [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa),
+                         [wb] "=&r"(wb)
+                       : [end] "r"(end), [off] "n"(K4 * 2 <= 1020 ? K4 * 2 : 0)
+                       : "cc", "memory");
+    }
+#undef KILN_DOT_2X2_STEP
+    *a00 = s00;
+    *a01 = s01;
+    *a10 = s10;
+    *a11 = s11;
+    return;
+  }
+#endif
+  for (int k = 0; k < K4 / 4; ++k, w += 4, p0 += 2, p1 += 2) {
+    const int32_t xa0 = p0[0], xb0 = p0[1], xa1 = p1[0], xb1 = p1[1];
+    const int32_t wa0 = w[0], wb0 = w[1], wa1 = w[2], wb1 = w[3];
+    s00 = dsp::smlad(wa0, xa0, s00);
+    s00 = dsp::smlad(wb0, xb0, s00);
+    s01 = dsp::smlad(wa0, xa1, s01);
+    s01 = dsp::smlad(wb0, xb1, s01);
+    s10 = dsp::smlad(wa1, xa0, s10);
+    s10 = dsp::smlad(wb1, xb0, s10);
+    s11 = dsp::smlad(wa1, xa1, s11);
+    s11 = dsp::smlad(wb1, xb1, s11);
+  }
+  *a00 = s00;
+  *a01 = s01;
+  *a10 = s10;
+  *a11 = s11;
+}
+
+// One output channel (the odd last one): w holds per group [w0 k0k1, w0 k2k3].
+template <int K4>
+inline void dot_1x2(const int32_t* w, const int32_t* p0, const int32_t* p1, int32_t* a00, int32_t* a01) {
+  int32_t s00 = *a00, s01 = *a01;
+  for (int k = 0; k < K4 / 4; ++k, w += 2, p0 += 2, p1 += 2) {
+    s00 = dsp::smlad(w[0], p0[0], s00);
+    s00 = dsp::smlad(w[1], p0[1], s00);
+    s01 = dsp::smlad(w[0], p1[0], s01);
+    s01 = dsp::smlad(w[1], p1[1], s01);
+  }
+  *a00 = s00;
+  *a01 = s01;
+}
+
+// y[m][p0], y[m][p1] (p1 < 0: one pixel) for every output channel from two columns of K4 int16
+// (K4 / 2 words); w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one.
+template <int M, int K4, int YSTRIDE, typename YT, typename Out>
+inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x0, const int32_t* x1, YT* y, int p0,
+                         int p1, const Out& out) {
+  int m = 0;
+  for (; m + 1 < M; m += 2, w += K4) {
+    int32_t a00 = bias[m], a01 = a00, a10 = bias[m + 1], a11 = a10;
+    dot_2x2<K4>(w, x0, x1, &a00, &a01, &a10, &a11);
+    const auto o0 = out_channel(out, m);
+    const auto o1 = out_channel(out, m + 1);
+    YT* y0 = y + m * YSTRIDE;
+    y0[p0] = o0(a00);
+    y0[YSTRIDE + p0] = o1(a10);
+    if (p1 >= 0) {
+      y0[p1] = o0(a01);
+      y0[YSTRIDE + p1] = o1(a11);
+    }
+  }
+  if (m < M) {
+    int32_t a00 = bias[m], a01 = a00;
+    dot_1x2<K4>(w, x0, x1, &a00, &a01);
+    const auto o0 = out_channel(out, m);
+    y[m * YSTRIDE + p0] = o0(a00);
+    if (p1 >= 0) y[m * YSTRIDE + p1] = o0(a01);
+  }
+}
+
+// --- pointwise convolution: Y[M, P] = W[M, C] . X[C, P] ---
+
+// Two pixels at a time: their C inputs are widened into two columns of int16 pairs (scratch:
+// C4 words), then every output channel reads them. Reads a pixel pair completely before writing
+// it, so y may be x itself (in-place) when both start at the same address.
+template <int C, int P, int M, typename XT, typename YT, typename Out>
+inline void qconv_pointwise_fast(const XT* x, const int32_t* w, const int32_t* bias, YT* y, int32_t* scratch,
+                                 Out out) {
+  constexpr int C4 = (C + 3) / 4 * 4;
+  int32_t* b0 = scratch;
+  int32_t* b1 = scratch + C4 / 2;
+  for (int c = C / 2; c < C4 / 2; ++c) b0[c] = b1[c] = 0;
+  for (int p = 0; p < P; p += 2) {
+    const bool two = p + 1 < P;
+    const XT* xp = x + p;
+    if (two) {
+      int c = 0;
+      for (; c + 1 < C; c += 2) {
+        // bytes [x(c,p), x(c,p+1), x(c+1,p), x(c+1,p+1)] -> lanes (c, c+1) of each pixel
+        const int32_t v = static_cast<int32_t>(dsp::load16(xp + c * P) | (dsp::load16(xp + (c + 1) * P) << 16));
+        b0[c / 2] = dsp::unpack_even<XT>(v);
+        b1[c / 2] = dsp::unpack_odd<XT>(v);
+      }
+      if (c < C) {
+        b0[c / 2] = static_cast<int32_t>(xp[c * P]) & 0xFFFF;
+        b1[c / 2] = static_cast<int32_t>(xp[c * P + 1]) & 0xFFFF;
+      }
+    } else {
+      for (int c = 0; c + 1 < C; c += 2)
+        b0[c / 2] = (static_cast<int32_t>(xp[c * P]) & 0xFFFF) | static_cast<int32_t>(static_cast<uint32_t>(xp[(c + 1) * P]) << 16);
+      if (C % 2) b0[C / 2] = static_cast<int32_t>(xp[(C - 1) * P]) & 0xFFFF;
+    }
+    gemm_columns<M, C4, P>(w, bias, b0, two ? b1 : b0, y, p, two ? p + 1 : -1, out);
+  }
+}
+
+// --- depthwise 3x3 convolution, stride 1 or 2 ---
+
+// Copies rows [r0, r0 + HP) x columns [c0, c0 + WP) of an H x W plane into `plane` (row stride
+// WP), the part outside the plane set to `fill` (the input zero point: padding is real zero).
+template <int H, int W, int HP, int WP, typename XT>
+inline void pad_plane(const XT* x, int r0, int c0, XT fill, XT* plane) {
+  for (int r = 0; r < HP; ++r) {
+    XT* d = plane + r * WP;
+    const int ih = r0 + r;
+    if (ih < 0 || ih >= H) {
+      for (int c = 0; c < WP; ++c) d[c] = fill;
+      continue;
+    }
+    const int a = c0 < 0 ? -c0 : 0;                        // first column inside
+    const int b = W - c0 < WP ? (W - c0 < a ? a : W - c0) : WP;  // one past the last
+    for (int c = 0; c < a; ++c) d[c] = fill;
+    const XT* s = x + ih * W + c0;
+    int c = a;
+    for (; c + 4 <= b; c += 4) __builtin_memcpy(d + c, s + c, 4);
+    for (; c < b; ++c) d[c] = s[c];
+    for (c = b; c < WP; ++c) d[c] = fill;
+  }
+}
+
+// Every channel: its plane is copied with the padding filled in (scratch: HP * WP + 4 bytes),
+// then output pixels are computed in pairs along a row from the unpadded copy. Per channel, w holds
+// six int16-pair words: kernel row r as (w[r][0], w[r][2]) then (w[r][1], 0); bias is
+// zero-point-folded (the padding holds x_zp, so every window is a full one).
+template <int C, int H, int W, int OH, int OW, int S, int PT, int PL, typename XT, typename YT, typename Out>
+inline void qdepthwise3x3_fast(const XT* x, const int32_t* w, const int32_t* bias, int32_t x_zp, YT* y, XT* scratch,
+                               Out out) {
+  constexpr int HP = (OH - 1) * S + 3, WP = (OW - 1) * S + 3;
+  for (int c = 0; c < C; ++c, w += 6) {
+    pad_plane<H, W, HP, WP>(x + c * H * W, -PT, -PL, static_cast<XT>(x_zp), scratch);
+    const int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3], w4 = w[4], w5 = w[5];
+    const int32_t b = bias[c];
+    const auto o = out_channel(out, c);
+    YT* yc = y + c * OH * OW;
+    for (int oh = 0; oh < OH; ++oh) {
+      const XT* r0 = scratch + oh * S * WP;
+      const XT* r1 = r0 + WP;
+      const XT* r2 = r1 + WP;
+      YT* yr = yc + oh * OW;
+      for (int j = 0; j < OW; j += 2) {
+        int32_t a0 = b, a1 = b;
+        if (S == 1) {
+          int32_t v = dsp::load32(r0 + j), e = dsp::unpack_even<XT>(v), d = dsp::unpack_odd<XT>(v);
+          a0 = dsp::smlabb(w1, d, dsp::smlad(w0, e, a0));
+          a1 = dsp::smlabt(w1, e, dsp::smlad(w0, d, a1));
+          v = dsp::load32(r1 + j), e = dsp::unpack_even<XT>(v), d = dsp::unpack_odd<XT>(v);
+          a0 = dsp::smlabb(w3, d, dsp::smlad(w2, e, a0));
+          a1 = dsp::smlabt(w3, e, dsp::smlad(w2, d, a1));
+          v = dsp::load32(r2 + j), e = dsp::unpack_even<XT>(v), d = dsp::unpack_odd<XT>(v);
+          a0 = dsp::smlabb(w5, d, dsp::smlad(w4, e, a0));
+          a1 = dsp::smlabt(w5, e, dsp::smlad(w4, d, a1));
+        } else {
+          const XT* rows[3] = {r0, r1, r2};
+          const int32_t wa[3] = {w0, w2, w4}, wb[3] = {w1, w3, w5};
+          for (int r = 0; r < 3; ++r) {
+            const int32_t v0 = dsp::load32(rows[r] + 2 * j), v1 = dsp::load32(rows[r] + 2 * j + 2);
+            a0 = dsp::smlabb(wb[r], dsp::unpack_odd<XT>(v0), dsp::smlad(wa[r], dsp::unpack_even<XT>(v0), a0));
+            a1 = dsp::smlabb(wb[r], dsp::unpack_odd<XT>(v1), dsp::smlad(wa[r], dsp::unpack_even<XT>(v1), a1));
+          }
+        }
+        yr[j] = o(a0);
+        if (j + 1 < OW) yr[j + 1] = o(a1);
+      }
+    }
+  }
+}
+
+// --- fully connected: y[i, n] = out(bias[n] + x[i, :] . w[n, :], n) ---
+
+// Four output channels of one row. Per group of four inputs, w holds for each channel the words
+// [k0k2, k1k3] (int16 pairs, the order SXTB16 unpacks x in); the K % 4 last weights follow, one
+// word each, channel by channel.
+template <int K, typename XT>
+inline const int32_t* fc_dot_4(const int32_t* w, const XT* x, int32_t* acc) {
+  int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+  for (int g = 0; g < K / 4; ++g, w += 8) {
+    const int32_t v = dsp::load32(x + 4 * g);
+    const int32_t xa = dsp::unpack_even<XT>(v), xb = dsp::unpack_odd<XT>(v);
+    s0 = dsp::smlad(w[0], xa, s0);
+    s0 = dsp::smlad(w[1], xb, s0);
+    s1 = dsp::smlad(w[2], xa, s1);
+    s1 = dsp::smlad(w[3], xb, s1);
+    s2 = dsp::smlad(w[4], xa, s2);
+    s2 = dsp::smlad(w[5], xb, s2);
+    s3 = dsp::smlad(w[6], xa, s3);
+    s3 = dsp::smlad(w[7], xb, s3);
+  }
+  constexpr int KT = K % 4;
+  for (int k = 0; k < KT; ++k) {
+    const int32_t xv = x[K - KT + k];
+    s0 += xv * w[k];
+    s1 += xv * w[KT + k];
+    s2 += xv * w[2 * KT + k];
+    s3 += xv * w[3 * KT + k];
+  }
+  acc[0] = s0;
+  acc[1] = s1;
+  acc[2] = s2;
+  acc[3] = s3;
+  return w + 4 * KT;
+}
+
+// One output channel (the N % 4 last ones): [k0k2, k1k3] per group, then K % 4 words.
+template <int K, typename XT>
+inline const int32_t* fc_dot_1(const int32_t* w, const XT* x, int32_t* acc) {
+  int32_t s0 = *acc;
+  for (int g = 0; g < K / 4; ++g, w += 2) {
+    const int32_t v = dsp::load32(x + 4 * g);
+    s0 = dsp::smlad(w[0], dsp::unpack_even<XT>(v), s0);
+    s0 = dsp::smlad(w[1], dsp::unpack_odd<XT>(v), s0);
+  }
+  constexpr int KT = K % 4;
+  for (int k = 0; k < KT; ++k) s0 += static_cast<int32_t>(x[K - KT + k]) * w[k];
+  *acc = s0;
+  return w + KT;
+}
+
+// w: the layout of the compiler's fc_fast_weights (blocks of four channels, then single ones).
+template <int ROWS, int N, int K, typename XT, typename YT, typename Out>
+inline void qfully_connected_fast(const XT* x, const int32_t* w, const int32_t* bias, YT* y, Out out) {
+  for (int i = 0; i < ROWS; ++i) {
+    const XT* xi = x + i * K;
+    YT* yi = y + i * N;
+    const int32_t* wp = w;
+    int n = 0;
+    for (; n + 3 < N; n += 4) {
+      int32_t acc[4] = {bias[n], bias[n + 1], bias[n + 2], bias[n + 3]};
+      wp = fc_dot_4<K>(wp, xi, acc);
+      for (int r = 0; r < 4; ++r) yi[n + r] = out(acc[r], n + r);
+    }
+    for (; n < N; ++n) {
+      int32_t acc = bias[n];
+      wp = fc_dot_1<K>(wp, xi, &acc);
+      yi[n] = out(acc, n);
+    }
+  }
+}
+
+}  // namespace kiln
+
+#endif  // KILN_INT8_FAST_H_
