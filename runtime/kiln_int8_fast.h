@@ -301,6 +301,46 @@ inline void qconv_pointwise_fast(const XT* x, const int32_t* w, const int32_t* b
   }
 }
 
+// --- any other ungrouped convolution: im2col of two pixels, then the GEMM ---
+
+// Pixel (oh, ow)'s window as K = C * KH * KW int16 (the weights' [c][kh][kw] order) from byte 2*k
+// of `col`; padding reads x_zp (real zero, folded into the bias).
+template <int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, typename XT>
+inline void im2col_pixel(const XT* x, int32_t x_zp, int oh, int ow, int32_t* col) {
+  const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
+  unsigned char* d = reinterpret_cast<unsigned char*>(col);
+  const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 && iw0 + (KW - 1) * DW < W;
+  const int16_t z = static_cast<int16_t>(x_zp);
+  for (int c = 0; c < C; ++c)
+    for (int kh = 0; kh < KH; ++kh) {
+      const int ih = ih0 + kh * DH;
+      const XT* xr = x + (c * H + ih) * W + iw0;
+      for (int kw = 0; kw < KW; ++kw, d += 2) {
+        const int iw = iw0 + kw * DW;
+        const int16_t v = inside || (ih >= 0 && ih < H && iw >= 0 && iw < W) ? static_cast<int16_t>(xr[kw * DW]) : z;
+        __builtin_memcpy(d, &v, 2);
+      }
+    }
+}
+
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename XT, typename YT, typename Out>
+inline void qconv_im2col_fast(const XT* x, const int32_t* w, const int32_t* bias, int32_t x_zp, YT* y,
+                              int32_t* scratch, Out out) {
+  constexpr int K = C * KH * KW, K4 = (K + 3) / 4 * 4;
+  int32_t* b0 = scratch;
+  int32_t* b1 = scratch + K4 / 2;
+  for (int k = K / 2; k < K4 / 2; ++k) b0[k] = b1[k] = 0;  // the zero-weight tail: any finite value
+  for (int oh = 0; oh < OH; ++oh)
+    for (int ow = 0; ow < OW; ow += 2) {
+      const bool two = ow + 1 < OW;
+      im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW>(x, x_zp, oh, ow, b0);
+      if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW>(x, x_zp, oh, ow + 1, b1);
+      const int p = oh * OW + ow;
+      gemm_columns<M, K4, OH * OW>(w, bias, b0, two ? b1 : b0, y, p, two ? p + 1 : -1, out);
+    }
+}
+
 // --- depthwise 3x3 convolution, stride 1 or 2 ---
 
 // Copies rows [r0, r0 + HP) x columns [c0, c0 + WP) of an H x W plane into `plane` (row stride

@@ -69,7 +69,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
 }
 
 // The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension).
-enum class FastKind { kNone, kPointwise, kDepthwise3x3 };
+enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col };
 
 bool is_pointwise(const Geom& g) {
   const Window2d& k = g.w;
@@ -84,6 +84,7 @@ FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
   if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
       (k.SH == 1 || k.SH == 2))
     return FastKind::kDepthwise3x3;
+  if (g.G == 1) return FastKind::kIm2col;
   return FastKind::kNone;
 }
 
@@ -92,6 +93,7 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
   switch (f) {
     case FastKind::kPointwise: return (g.C + 3) / 4 * 4 * 4;
     case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
+    case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
     case FastKind::kNone: break;
   }
   return 0;
@@ -273,6 +275,14 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
       ctx.w().line("kiln::qdepthwise3x3_fast<{}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});", g.C, k.H,
                    k.W, k.OH, k.OW, k.SH, k.PT, k.PL, ctx.in_ptr(io.x), xo, wsym, bsym, zx, ctx.out_ptr(0), yo,
                    ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (fast == FastKind::kIm2col) {
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
+      ctx.w().line(
+          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym,
+          bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
       continue;
     }
     std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
