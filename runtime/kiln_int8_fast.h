@@ -420,7 +420,40 @@ inline void qdepthwise3x3_fast(const XT* x, const int32_t* w, const int32_t* bia
 template <int K, typename XT>
 inline const int32_t* fc_dot_4(const int32_t* w, const XT* x, int32_t* acc) {
   int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
-  for (int g = 0; g < K / 4; ++g, w += 8) {
+  int g = 0;
+#if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
+  if (static_cast<XT>(-1) < 0 && K >= 8) {  // int8 x: SXTB16 (GCC pairs none of these loads)
+    const XT* xp = x;
+    const XT* end = x + K / 8 * 8;
+    int32_t v, xa, xb, wa, wb;
+#define KILN_FC_STEP                                   \
+  "ldr %[v], [%[x]], #4\n\t"                           \
+  "sxtb16 %[xa], %[v]\n\t"                              \
+  "sxtb16 %[xb], %[v], ror #8\n\t"                      \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                   \
+  "smlad %[s0], %[wa], %[xa], %[s0]\n\t"                \
+  "smlad %[s0], %[wb], %[xb], %[s0]\n\t"                \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                   \
+  "smlad %[s1], %[wa], %[xa], %[s1]\n\t"                \
+  "smlad %[s1], %[wb], %[xb], %[s1]\n\t"                \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                   \
+  "smlad %[s2], %[wa], %[xa], %[s2]\n\t"                \
+  "smlad %[s2], %[wb], %[xb], %[s2]\n\t"                \
+  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                   \
+  "smlad %[s3], %[wa], %[xa], %[s3]\n\t"                \
+  "smlad %[s3], %[wb], %[xb], %[s3]\n\t"
+    __asm__ volatile("1:\n\t" KILN_FC_STEP KILN_FC_STEP
+                     "cmp %[x], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [x] "+r"(xp), [w] "+r"(w),
+                       [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb), [wa] "=&r"(wa), [wb] "=&r"(wb)
+                     : [end] "r"(end)
+                     : "cc", "memory");
+#undef KILN_FC_STEP
+    g = K / 8 * 2;
+  }
+#endif
+  for (; g < K / 4; ++g, w += 8) {
     const int32_t v = dsp::load32(x + 4 * g);
     const int32_t xa = dsp::unpack_even<XT>(v), xb = dsp::unpack_odd<XT>(v);
     s0 = dsp::smlad(w[0], xa, s0);
