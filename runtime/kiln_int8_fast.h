@@ -153,18 +153,23 @@ inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantH
 
 // --- GEMM core: two output channels by two pixels ---
 
-// acc[i][j] += w_i . x_j over K4 / 4 groups of four; w holds per group the words
-// [w0 k0k1, w0 k2k3, w1 k0k1, w1 k2k3] (int16 pairs), x0 and x1 K4 / 2 words of int16 pairs.
-template <int K4>
-inline void dot_2x2(const int32_t* w, const int32_t* p0, const int32_t* p1, int32_t* a00, int32_t* a01, int32_t* a10,
-                    int32_t* a11) {
-  int32_t s00 = *a00, s01 = *a01, s10 = *a10, s11 = *a11;
+// The two pixel columns (int16 pairs) are stored in chunks of KC values: chunk j of column 0 at
+// word j * KC, of column 1 at word j * KC + KC / 2, so one register and an immediate offset
+// (KC * 2 bytes, at most 1020) address both. K4 / KC chunks; KC a multiple of 4.
+
+// acc[i][j] += w_i . x_j; w holds per group of four k the words [w0 k0k1, w0 k2k3, w1 k0k1,
+// w1 k2k3] (int16 pairs).
+template <int K4, int KC>
+inline void dot_2x2(const int32_t* w, const int32_t* x, int32_t* acc) {
+  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+  for (int j = 0; j < K4 / KC; ++j) {
+    const int32_t* p = x + j * KC;
 #if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
-  // GCC neither pairs these loads into LDRD nor post-increments them: 14 instructions per 16 MACs
-  // written out, 22 to 26 compiled. p1 must be p0 + K4 / 2 words (gemm_columns' caller).
-  if (K4 * 2 <= 1020 && p1 == p0 + K4 / 2) {
-    const int32_t* end = p0 + K4 / 2;
-    int32_t xa0, xb0, xa1, xb1, wa, wb;
+    if (KC * 2 <= 1020) {
+      // GCC neither pairs these loads into LDRD nor post-increments them: 13 instructions per 16
+      // MACs written out (two groups a pass), 22 to 26 compiled.
+      const int32_t* end = p + KC / 2;
+      int32_t xa0, xb0, xa1, xb1, wa, wb;
 #define KILN_DOT_2X2_STEP                                  \
   "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
   "ldrd %[xa0], %[xb0], [%[p]], #8\n\t"                   \
@@ -178,90 +183,89 @@ inline void dot_2x2(const int32_t* w, const int32_t* p0, const int32_t* p1, int3
   "smlad %[s10], %[wb], %[xb0], %[s10]\n\t"               \
   "smlad %[s11], %[wa], %[xa1], %[s11]\n\t"               \
   "smlad %[s11], %[wb], %[xb1], %[s11]\n\t"
-    if ((K4 / 4) % 2 == 0) {
-      __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
-                       "cmp %[p], %[end]\n\t"
-                       "bne 1b\n\t"
-                       : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p0), [w] "+r"(w),
-                         [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa),
-                         [wb] "=&r"(wb)
-                       : [end] "r"(end), [off] "n"(K4 * 2 <= 1020 ? K4 * 2 : 0)
-                       : "cc", "memory");
-    } else {
-      __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP
-                       "cmp %[p], %[end]\n\t"
-                       "bne 1b\n\t"
-                       : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p0), [w] "+r"(w),
-                         [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa),
-                         [wb] "=&r"(wb)
-                       : [end] "r"(end), [off] "n"(K4 * 2 <= 1020 ? K4 * 2 : 0)
-                       : "cc", "memory");
-    }
+      if ((KC / 4) % 2 == 0) {
+        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
+                         "cmp %[p], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p),
+                           [w] "+r"(w), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1),
+                           [wa] "=&r"(wa), [wb] "=&r"(wb)
+                         : [end] "r"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : "cc", "memory");
+      } else {
+        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP
+                         "cmp %[p], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p),
+                           [w] "+r"(w), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1),
+                           [wa] "=&r"(wa), [wb] "=&r"(wb)
+                         : [end] "r"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : "cc", "memory");
+      }
 #undef KILN_DOT_2X2_STEP
-    *a00 = s00;
-    *a01 = s01;
-    *a10 = s10;
-    *a11 = s11;
-    return;
-  }
+      continue;
+    }
 #endif
-  for (int k = 0; k < K4 / 4; ++k, w += 4, p0 += 2, p1 += 2) {
-    const int32_t xa0 = p0[0], xb0 = p0[1], xa1 = p1[0], xb1 = p1[1];
-    const int32_t wa0 = w[0], wb0 = w[1], wa1 = w[2], wb1 = w[3];
-    s00 = dsp::smlad(wa0, xa0, s00);
-    s00 = dsp::smlad(wb0, xb0, s00);
-    s01 = dsp::smlad(wa0, xa1, s01);
-    s01 = dsp::smlad(wb0, xb1, s01);
-    s10 = dsp::smlad(wa1, xa0, s10);
-    s10 = dsp::smlad(wb1, xb0, s10);
-    s11 = dsp::smlad(wa1, xa1, s11);
-    s11 = dsp::smlad(wb1, xb1, s11);
+    for (int k = 0; k < KC / 4; ++k, w += 4, p += 2) {
+      const int32_t xa0 = p[0], xb0 = p[1], xa1 = p[KC / 2], xb1 = p[KC / 2 + 1];
+      s00 = dsp::smlad(w[0], xa0, s00);
+      s00 = dsp::smlad(w[1], xb0, s00);
+      s01 = dsp::smlad(w[0], xa1, s01);
+      s01 = dsp::smlad(w[1], xb1, s01);
+      s10 = dsp::smlad(w[2], xa0, s10);
+      s10 = dsp::smlad(w[3], xb0, s10);
+      s11 = dsp::smlad(w[2], xa1, s11);
+      s11 = dsp::smlad(w[3], xb1, s11);
+    }
   }
-  *a00 = s00;
-  *a01 = s01;
-  *a10 = s10;
-  *a11 = s11;
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
 }
 
 // One output channel (the odd last one): w holds per group [w0 k0k1, w0 k2k3].
-template <int K4>
-inline void dot_1x2(const int32_t* w, const int32_t* p0, const int32_t* p1, int32_t* a00, int32_t* a01) {
-  int32_t s00 = *a00, s01 = *a01;
-  for (int k = 0; k < K4 / 4; ++k, w += 2, p0 += 2, p1 += 2) {
-    s00 = dsp::smlad(w[0], p0[0], s00);
-    s00 = dsp::smlad(w[1], p0[1], s00);
-    s01 = dsp::smlad(w[0], p1[0], s01);
-    s01 = dsp::smlad(w[1], p1[1], s01);
+template <int K4, int KC>
+inline void dot_1x2(const int32_t* w, const int32_t* x, int32_t* acc) {
+  int32_t s00 = acc[0], s01 = acc[1];
+  for (int j = 0; j < K4 / KC; ++j) {
+    const int32_t* p = x + j * KC;
+    for (int k = 0; k < KC / 4; ++k, w += 2, p += 2) {
+      s00 = dsp::smlad(w[0], p[0], s00);
+      s00 = dsp::smlad(w[1], p[1], s00);
+      s01 = dsp::smlad(w[0], p[KC / 2], s01);
+      s01 = dsp::smlad(w[1], p[KC / 2 + 1], s01);
+    }
   }
-  *a00 = s00;
-  *a01 = s01;
+  acc[0] = s00;
+  acc[1] = s01;
 }
 
-// y[m][p0], y[m][p1] (p1 < 0: one pixel) for every output channel from two columns of K4 int16
-// (K4 / 2 words); w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one.
-template <int M, int K4, int YSTRIDE, typename YT, typename Out>
-inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x0, const int32_t* x1, YT* y, int p0,
-                         int p1, const Out& out) {
+// y[m][p0], y[m][p1] (p1 < 0: one pixel, column 1 is ignored) for every output channel from the
+// two columns in x; w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one.
+template <int M, int K4, int KC, int YSTRIDE, typename YT, typename Out>
+inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x, YT* y, int p0, int p1,
+                         const Out& out) {
   int m = 0;
   for (; m + 1 < M; m += 2, w += K4) {
-    int32_t a00 = bias[m], a01 = a00, a10 = bias[m + 1], a11 = a10;
-    dot_2x2<K4>(w, x0, x1, &a00, &a01, &a10, &a11);
+    int32_t acc[4] = {bias[m], bias[m], bias[m + 1], bias[m + 1]};
+    dot_2x2<K4, KC>(w, x, acc);
     const auto o0 = out_channel(out, m);
     const auto o1 = out_channel(out, m + 1);
     YT* y0 = y + m * YSTRIDE;
-    y0[p0] = o0(a00);
-    y0[YSTRIDE + p0] = o1(a10);
+    y0[p0] = o0(acc[0]);
+    y0[YSTRIDE + p0] = o1(acc[2]);
     if (p1 >= 0) {
-      y0[p1] = o0(a01);
-      y0[YSTRIDE + p1] = o1(a11);
+      y0[p1] = o0(acc[1]);
+      y0[YSTRIDE + p1] = o1(acc[3]);
     }
   }
   if (m < M) {
-    int32_t a00 = bias[m], a01 = a00;
-    dot_1x2<K4>(w, x0, x1, &a00, &a01);
+    int32_t acc[2] = {bias[m], bias[m]};
+    dot_1x2<K4, KC>(w, x, acc);
     const auto o0 = out_channel(out, m);
-    y[m * YSTRIDE + p0] = o0(a00);
-    if (p1 >= 0) y[m * YSTRIDE + p1] = o0(a01);
+    y[m * YSTRIDE + p0] = o0(acc[0]);
+    if (p1 >= 0) y[m * YSTRIDE + p1] = o0(acc[1]);
   }
 }
 
@@ -297,47 +301,63 @@ inline void qconv_pointwise_fast(const XT* x, const int32_t* w, const int32_t* b
         b0[c / 2] = (static_cast<int32_t>(xp[c * P]) & 0xFFFF) | static_cast<int32_t>(static_cast<uint32_t>(xp[(c + 1) * P]) << 16);
       if (C % 2) b0[C / 2] = static_cast<int32_t>(xp[(C - 1) * P]) & 0xFFFF;
     }
-    gemm_columns<M, C4, P>(w, bias, b0, two ? b1 : b0, y, p, two ? p + 1 : -1, out);
+    gemm_columns<M, C4, C4, P>(w, bias, b0, y, p, two ? p + 1 : -1, out);
   }
 }
 
 // --- any other ungrouped convolution: im2col of two pixels, then the GEMM ---
 
-// Pixel (oh, ow)'s window as K = C * KH * KW int16 (the weights' [c][kh][kw] order) from byte 2*k
-// of `col`; padding reads x_zp (real zero, folded into the bias).
-template <int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, typename XT>
-inline void im2col_pixel(const XT* x, int32_t x_zp, int oh, int ow, int32_t* col) {
+// Pixel (oh, ow)'s window, K = C * KH * KW values in the weights' [c][kh][kw] order, as int16 into
+// column q of the chunked layout (chunks of CC channels, KC int16 each: CC * KH * KW, or K4 when
+// one chunk holds all); padding reads x_zp (real zero, folded into the bias).
+template <int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int CC, int KC,
+          typename XT>
+inline void im2col_pixel(const XT* x, int32_t x_zp, int oh, int ow, int q, int32_t* col) {
   const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
-  unsigned char* d = reinterpret_cast<unsigned char*>(col);
-  const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 && iw0 + (KW - 1) * DW < W;
-  const int16_t z = static_cast<int16_t>(x_zp);
-  for (int c = 0; c < C; ++c)
-    for (int kh = 0; kh < KH; ++kh) {
-      const int ih = ih0 + kh * DH;
-      const XT* xr = x + (c * H + ih) * W + iw0;
-      for (int kw = 0; kw < KW; ++kw, d += 2) {
-        const int iw = iw0 + kw * DW;
-        const int16_t v = inside || (ih >= 0 && ih < H && iw >= 0 && iw < W) ? static_cast<int16_t>(xr[kw * DW]) : z;
-        __builtin_memcpy(d, &v, 2);
-      }
+  unsigned char* base = reinterpret_cast<unsigned char*>(col) + q * KC * 2;
+  const XT* xc = x + ih0 * W + iw0;
+  if (ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 && iw0 + (KW - 1) * DW < W) {
+    for (int c = 0; c < C; c += CC) {
+      unsigned char* d = base + c / CC * KC * 4;
+      for (int cc = 0; cc < CC; ++cc, xc += H * W)
+        for (int kh = 0; kh < KH; ++kh)
+          for (int kw = 0; kw < KW; ++kw, d += 2) {
+            const int16_t v = static_cast<int16_t>(xc[kh * DH * W + kw * DW]);
+            __builtin_memcpy(d, &v, 2);
+          }
     }
+    return;
+  }
+  const int16_t z = static_cast<int16_t>(x_zp);
+  for (int c = 0; c < C; c += CC) {
+    unsigned char* d = base + c / CC * KC * 4;
+    for (int cc = 0; cc < CC; ++cc, xc += H * W)
+      for (int kh = 0; kh < KH; ++kh) {
+        const bool row = ih0 + kh * DH >= 0 && ih0 + kh * DH < H;
+        for (int kw = 0; kw < KW; ++kw, d += 2) {
+          const int iw = iw0 + kw * DW;
+          const int16_t v = row && iw >= 0 && iw < W ? static_cast<int16_t>(xc[kh * DH * W + kw * DW]) : z;
+          __builtin_memcpy(d, &v, 2);
+        }
+      }
+  }
 }
 
+// CC: input channels per chunk (the compiler's choice, qconv.cpp); scratch: K4 words.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
-          typename XT, typename YT, typename Out>
+          int CC, typename XT, typename YT, typename Out>
 inline void qconv_im2col_fast(const XT* x, const int32_t* w, const int32_t* bias, int32_t x_zp, YT* y,
                               int32_t* scratch, Out out) {
-  constexpr int K = C * KH * KW, K4 = (K + 3) / 4 * 4;
-  int32_t* b0 = scratch;
-  int32_t* b1 = scratch + K4 / 2;
-  for (int k = K / 2; k < K4 / 2; ++k) b0[k] = b1[k] = 0;  // the zero-weight tail: any finite value
+  constexpr int K = C * KH * KW, K4 = (K + 3) / 4 * 4, KC = CC == C ? K4 : CC * KH * KW;
+  static_assert(KC % 4 == 0 && K4 % KC == 0, "chunks of whole groups");
+  for (int k = K / 2; k < K4 / 2; ++k) scratch[k] = scratch[K4 / 2 + k] = 0;  // (one chunk) zero-weight tail
   for (int oh = 0; oh < OH; ++oh)
     for (int ow = 0; ow < OW; ow += 2) {
       const bool two = ow + 1 < OW;
-      im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW>(x, x_zp, oh, ow, b0);
-      if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW>(x, x_zp, oh, ow + 1, b1);
+      im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow, 0, scratch);
+      if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow + 1, 1, scratch);
       const int p = oh * OW + ow;
-      gemm_columns<M, K4, OH * OW>(w, bias, b0, two ? b1 : b0, y, p, two ? p + 1 : -1, out);
+      gemm_columns<M, K4, KC, OH * OW>(w, bias, scratch, y, p, two ? p + 1 : -1, out);
     }
 }
 

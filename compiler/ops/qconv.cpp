@@ -88,6 +88,17 @@ FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
   return FastKind::kNone;
 }
 
+// Input channels per chunk of the im2col columns (kiln::qconv_im2col_fast): all of them when the
+// window fits LDRD's reach (510 int16), else the largest divisor of C whose chunk does and is a
+// whole number of groups of four; all (the compiled loop) when none is.
+int64_t im2col_chunk_channels(const Geom& g) {
+  const int64_t khw = g.w.KH * g.w.KW, k4 = (g.C * khw + 3) / 4 * 4;
+  if (k4 * 2 <= 1020) return g.C;
+  for (int64_t cc = g.C - 1; cc >= 1; --cc)
+    if (g.C % cc == 0 && cc * khw % 4 == 0 && cc * khw * 2 <= 1020) return cc;
+  return g.C;
+}
+
 int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
   const Window2d& k = g.w;
   switch (f) {
@@ -280,8 +291,10 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     if (fast == FastKind::kIm2col) {
       std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
       ctx.w().line(
-          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
-          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym,
+          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, "
+          "{});",
+          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, im2col_chunk_channels(g),
+          ctx.in_ptr(io.x), xo, wsym,
           bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
       continue;
     }

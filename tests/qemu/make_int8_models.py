@@ -8,7 +8,8 @@ kiln's reference evaluation bit for bit (and the host build of the same code, wh
 portable twins of the DSP instructions).
 
 int8_kernels/   int8 QLinearConv (pointwise, depthwise 3x3 stride 1 and 2, im2col: 3x3, 3x2
-                dilated stride 2, 5x1, first-layer 3 channels), per-channel and per-tensor weight
+                dilated stride 2, 5x1, first-layer 3 channels, windows over
+                510 values with and without chunks), per-channel and per-tensor weight
                 scales, multipliers both below 1/4 (RequantHalfUp) and above, and channels with
                 their own shifts (the reference output stages, one channel at a time),
                 QLinearMatMul with constant B (fully connected)
@@ -116,7 +117,12 @@ def kernels(rng, xt, name):
     b.fc("fc8", "xc", (0.03, xc[0], xc[1]), 37, 4)
     xd = b.qparams("xd", np.float32(0.03), b.zp())
     b.fc("fc64", "xd", (0.03, xd[0], xd[1]), 64, 6)
-    shapes = {"xa": [1, c, h, w], "xb": [1, 3, 10, 13], "xc": [3, 37], "xd": [1, 64]}
+    xe = b.qparams("xe", np.float32(0.03), b.zp())
+    b.conv("chunked", "xe", (0.03, xe[0], xe[1]), 60, 5, (3, 3), pads=[1, 0, 0, 1])  # K = 540: 3 chunks of 20 channels
+    xf = b.qparams("xf", np.float32(0.03), b.zp())
+    b.conv("unchunked", "xf", (0.03, xf[0], xf[1]), 57, 3, (3, 3), pads=[1, 1, 1, 1])  # K = 513: no chunking
+    shapes = {"xa": [1, c, h, w], "xb": [1, 3, 10, 13], "xc": [3, 37], "xd": [1, 64], "xe": [1, 60, 5, 5],
+              "xf": [1, 57, 4, 3]}
     ins = [helper.make_tensor_value_info(n, xt, s) for n, s in shapes.items()]
     outs = [helper.make_tensor_value_info(o, xt, None) for o in b.outs]
     graph = helper.make_graph(b.nodes, name, ins, outs, b.inits)
