@@ -151,6 +151,35 @@ inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantH
   return o.channel(c);
 }
 
+// --- quantized Add (TFLite's scheme, kiln_int8.h's QAdd) with the input stages tabulated ---
+
+// ta[a's bit pattern] is QAdd's rescaled a, (a - za) * 2^20 * ma (the compiler evaluates all 256),
+// so an element costs two table loads, an add and the output stage; SY the output stage's shift.
+template <typename YT, int SY>
+struct QAddLut {
+  const int32_t* ta;
+  const int32_t* tb;
+  int32_t zy, my, lo, hi;
+  template <typename A, typename B>
+  YT operator()(A a, B b) const {
+    const int32_t s = ta[static_cast<uint8_t>(a)] + tb[static_cast<uint8_t>(b)];
+    return clamp_to<YT>(zy + multiply_by_quantized_multiplier<SY>(s, my), lo, hi);
+  }
+};
+
+// The same with the output stage of RequantHalfUp (the compiler proved it exact).
+template <typename YT, int S, int LO, int HI>
+struct QAddLutHalfUp {
+  const int32_t* ta;
+  const int32_t* tb;
+  int32_t my, k;
+  template <typename A, typename B>
+  YT operator()(A a, B b) const {
+    const int32_t s = ta[static_cast<uint8_t>(a)] + tb[static_cast<uint8_t>(b)];
+    return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(s, my, k) >> S));
+  }
+};
+
 // --- GEMM core: two output channels by two pixels ---
 
 // The two pixel columns (int16 pairs) are stored in chunks of KC values: chunk j of column 0 at

@@ -9,7 +9,8 @@ portable twins of the DSP instructions).
 
 int8_kernels/   int8 QLinearConv (pointwise, depthwise 3x3 stride 1 and 2, im2col: 3x3, 3x2
                 dilated stride 2, 5x1, first-layer 3 channels, windows over
-                510 values with and without chunks), per-channel and per-tensor weight
+                510 values with and without chunks), QLinearAdd (tabulated inputs; same
+                shape and broadcast), per-channel and per-tensor weight
                 scales, multipliers both below 1/4 (RequantHalfUp) and above, and channels with
                 their own shifts (the reference output stages, one channel at a time),
                 QLinearMatMul with constant B (fully connected)
@@ -31,13 +32,15 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def save(graph, name, inputs):
     d = os.path.join(HERE, name)
     os.makedirs(d, exist_ok=True)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-tests")
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13), helper.make_opsetid("com.microsoft", 1)],
+                              producer_name="kiln-tests")
     model.ir_version = 7
     # Output shapes from ONNX's own inference (the checker wants them).
     inf = onnx.shape_inference.infer_shapes(model).graph
     inferred = {v.name: v for v in list(inf.value_info) + list(inf.output)}
     for o in model.graph.output:
-        o.type.CopyFrom(inferred[o.name].type)
+        if not o.type.tensor_type.HasField("shape"):
+            o.type.CopyFrom(inferred[o.name].type)
     onnx.checker.check_model(model)
     onnx.save(model, os.path.join(d, "model.onnx"))
     for i, (n, a) in enumerate(inputs):
@@ -53,6 +56,7 @@ class Builder:
     def __init__(self, rng, xt):
         self.rng, self.xt = rng, xt
         self.nodes, self.inits, self.outs = [], [], []
+        self.shapes = {}  # outputs ONNX's shape inference cannot see (contrib ops)
         self.np_t = np.int8 if xt == TensorProto.INT8 else np.uint8
         self.lo, self.hi = (-128, 127) if xt == TensorProto.INT8 else (0, 255)
 
@@ -81,6 +85,14 @@ class Builder:
             "QLinearConv", [x, xq[1], xq[2], name + "_w", name + "_ws", name + "_wz", y[0], y[1], name + "_b"], [name],
             name, group=group, kernel_shape=list(k), **attrs))
         self.outs.append(name)
+
+    def add(self, name, a, aq, b, bq, shape):
+        rng = self.rng
+        y = self.qparams(name + "_y", np.float32(max(aq[0], bq[0]) * rng.uniform(1.2, 2.5)), self.zp())
+        self.nodes.append(helper.make_node("QLinearAdd", [a, aq[1], aq[2], b, bq[1], bq[2], y[0], y[1]], [name], name,
+                                           domain="com.microsoft"))
+        self.outs.append(name)
+        self.shapes[name] = shape
 
     def fc(self, name, x, xq, k, n):
         rng = self.rng
@@ -117,14 +129,18 @@ def kernels(rng, xt, name):
     b.fc("fc8", "xc", (0.03, xc[0], xc[1]), 37, 4)
     xd = b.qparams("xd", np.float32(0.03), b.zp())
     b.fc("fc64", "xd", (0.03, xd[0], xd[1]), 64, 6)
+    xa2 = b.qparams("xa2", np.float32(0.035), b.zp())
+    b.add("add", "xa", xa_v, "xa", (0.035, xa2[0], xa2[1]), [1, c, h, w])                 # same tensor, other parameters
+    xg = b.qparams("xg", np.float32(0.02), b.zp())
+    b.add("add_bcast", "xa", xa_v, "xg", (0.02, xg[0], xg[1]), [1, c, h, w])
     xe = b.qparams("xe", np.float32(0.03), b.zp())
     b.conv("chunked", "xe", (0.03, xe[0], xe[1]), 60, 5, (3, 3), pads=[1, 0, 0, 1])  # K = 540: 3 chunks of 20 channels
     xf = b.qparams("xf", np.float32(0.03), b.zp())
     b.conv("unchunked", "xf", (0.03, xf[0], xf[1]), 57, 3, (3, 3), pads=[1, 1, 1, 1])  # K = 513: no chunking
     shapes = {"xa": [1, c, h, w], "xb": [1, 3, 10, 13], "xc": [3, 37], "xd": [1, 64], "xe": [1, 60, 5, 5],
-              "xf": [1, 57, 4, 3]}
+              "xf": [1, 57, 4, 3], "xg": [1, c, 1, w]}
     ins = [helper.make_tensor_value_info(n, xt, s) for n, s in shapes.items()]
-    outs = [helper.make_tensor_value_info(o, xt, None) for o in b.outs]
+    outs = [helper.make_tensor_value_info(o, xt, b.shapes.get(o)) for o in b.outs]
     graph = helper.make_graph(b.nodes, name, ins, outs, b.inits)
     data = [(n, rng.integers(b.lo, b.hi + 1, size=s).astype(b.np_t)) for n, s in shapes.items()]
     save(graph, name, data)
