@@ -137,6 +137,23 @@ struct RequantHalfUp {
   YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
 };
 
+// The same with a shift per channel (S[c] >= 1: channels whose scales lie far apart).
+template <typename YT, int LO, int HI>
+struct RequantHalfUpShift {
+  const int32_t* mult;
+  const int32_t* shift;  // S per channel
+  int32_t zp;
+  struct Channel {
+    int32_t m, k, s;
+    YT operator()(int32_t acc) const { return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(acc, m, k) >> s)); }
+  };
+  Channel channel(int c) const {
+    const int32_t s = shift[c];
+    return Channel{mult[c], zp * (1 << s) + (1 << (s - 1)), s};
+  }
+  YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
+};
+
 // Any other output stage, one channel at a time.
 template <typename Out>
 struct OutChannel {
@@ -148,6 +165,10 @@ template <typename Out>
 inline OutChannel<Out> out_channel(const Out& o, int c) { return OutChannel<Out>{&o, c}; }
 template <typename YT, int S, int LO, int HI>
 inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantHalfUp<YT, S, LO, HI>& o, int c) {
+  return o.channel(c);
+}
+template <typename YT, int LO, int HI>
+inline typename RequantHalfUpShift<YT, LO, HI>::Channel out_channel(const RequantHalfUpShift<YT, LO, HI>& o, int c) {
   return o.channel(c);
 }
 

@@ -1,6 +1,7 @@
 #include "compiler/ops/qfast.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 namespace kiln {
@@ -50,17 +51,41 @@ bool half_up_exact(QuantMultiplier q, int64_t bound, int32_t y_zp) {
 
 std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMultiplier>& m, int32_t y_zp, int32_t lo,
                                  int32_t hi, const std::vector<int64_t>& bounds) {
-  bool ok = !m.empty() && bounds.size() == m.size();
-  for (size_t i = 0; ok && i < m.size(); ++i)
-    ok = m[i].shift == m[0].shift && half_up_exact(m[i], bounds[i], y_zp);
-  if (!ok) return requant_functor(ctx, y, m, y_zp, lo, hi);
-  std::vector<int32_t> mult;
-  for (const auto& q : m) mult.push_back(q.mult);
+  if (m.empty() || bounds.size() != m.size()) return requant_functor(ctx, y, m, y_zp, lo, hi);
+  // A channel whose every product rounds to zero (|acc * mult| < 2^(30 + S + 1), a dead channel
+  // of a pruned model) outputs y_zp: multiplier 0 says so with any shift.
+  std::vector<QuantMultiplier> q = m;
+  std::vector<bool> zero(m.size());
+  for (size_t i = 0; i < m.size(); ++i) {
+    const int64_t S = -1 - static_cast<int64_t>(m[i].shift);
+    zero[i] = S >= 1 && S <= 30 + 31 && m[i].mult >= 0 &&
+              static_cast<long double>(bounds[i]) * m[i].mult < std::ldexp(1.0L, static_cast<int>(31 + S));
+  }
+  int32_t shared = 0;
+  for (size_t i = 0; i < m.size(); ++i)
+    if (!zero[i]) shared = m[i].shift;
+  bool one_shift = true;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (zero[i]) {
+      q[i] = QuantMultiplier{0, shared ? shared : -2};
+      continue;
+    }
+    if (!half_up_exact(q[i], bounds[i], y_zp)) return requant_functor(ctx, y, m, y_zp, lo, hi);
+    one_shift &= q[i].shift == shared;
+  }
+  if (!shared) shared = -2;
+  std::vector<int32_t> mult, shift;
+  for (const auto& v : q) {
+    mult.push_back(v.mult);
+    shift.push_back(-1 - v.shift);
+  }
   const std::string& nm = ctx.node().name;
   std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
   ctx.include("kiln_int8_fast.h");
-  return fmt::format("kiln::RequantHalfUp<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - m[0].shift, lo, hi, ms,
-                     y_zp);
+  if (one_shift)
+    return fmt::format("kiln::RequantHalfUp<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - shared, lo, hi, ms, y_zp);
+  std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
+  return fmt::format("kiln::RequantHalfUpShift<{}, {}, {}>{{{}, {}, {}}}", dtype_c_name(y), lo, hi, ms, ss, y_zp);
 }
 
 Tensor gemm_weights(const std::string& name, const Tensor& w, int64_t M, int64_t K) {
