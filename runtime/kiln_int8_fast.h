@@ -137,19 +137,23 @@ struct RequantHalfUp {
   YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
 };
 
-// The same with a shift per channel (S[c] >= 1: channels whose scales lie far apart).
+// The same with a shift per channel (channels whose scales lie far apart): bits 0-7 of shift[c]
+// hold S >= 1, bits 8-15 a left shift L of the accumulator (multipliers of 1/4 or more, scaled
+// into range by the compiler; acc * 2^L does not overflow).
 template <typename YT, int LO, int HI>
 struct RequantHalfUpShift {
   const int32_t* mult;
-  const int32_t* shift;  // S per channel
+  const int32_t* shift;
   int32_t zp;
   struct Channel {
-    int32_t m, k, s;
-    YT operator()(int32_t acc) const { return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(acc, m, k) >> s)); }
+    int32_t m, k, s, l;
+    YT operator()(int32_t acc) const {
+      return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(acc * (1 << l), m, k) >> s));
+    }
   };
   Channel channel(int c) const {
-    const int32_t s = shift[c];
-    return Channel{mult[c], zp * (1 << s) + (1 << (s - 1)), s};
+    const int32_t s = shift[c] & 0xFF, l = shift[c] >> 8;
+    return Channel{mult[c], zp * (1 << s) + (1 << (s - 1)), s, l};
   }
   YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
 };

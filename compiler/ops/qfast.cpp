@@ -52,32 +52,41 @@ bool half_up_exact(QuantMultiplier q, int64_t bound, int32_t y_zp) {
 std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMultiplier>& m, int32_t y_zp, int32_t lo,
                                  int32_t hi, const std::vector<int64_t>& bounds) {
   if (m.empty() || bounds.size() != m.size()) return requant_functor(ctx, y, m, y_zp, lo, hi);
-  // A channel whose every product rounds to zero (|acc * mult| < 2^(30 + S + 1), a dead channel
-  // of a pruned model) outputs y_zp: multiplier 0 says so with any shift.
+  // A channel whose every product rounds to zero (|acc * mult| < 2^(30 - shift), half the unit of
+  // the result: a dead channel of a pruned model) outputs y_zp: multiplier 0 says so with any
+  // shift.
   std::vector<QuantMultiplier> q = m;
   std::vector<bool> zero(m.size());
-  for (size_t i = 0; i < m.size(); ++i) {
-    const int64_t S = -1 - static_cast<int64_t>(m[i].shift);
-    zero[i] = S >= 1 && S <= 30 + 31 && m[i].mult >= 0 &&
-              static_cast<long double>(bounds[i]) * m[i].mult < std::ldexp(1.0L, static_cast<int>(31 + S));
-  }
-  int32_t shared = 0;
   for (size_t i = 0; i < m.size(); ++i)
-    if (!zero[i]) shared = m[i].shift;
+    zero[i] = m[i].mult >= 0 && static_cast<long double>(bounds[i]) * m[i].mult <
+                                    std::ldexp(1.0L, static_cast<int>(30 - m[i].shift));
+  // A multiplier of 1/4 or more (S < 1) is scaled into range by shifting the accumulator left by L
+  // first (exact while |acc| * 2^L < 2^31): the same value, the same ties.
+  std::vector<int32_t> pre(m.size(), 0);
+  int32_t shared = 0;
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (zero[i]) continue;
+    if (q[i].shift >= -1) {
+      pre[i] = q[i].shift + 2;
+      if (pre[i] > 30 || bounds[i] >= (int64_t(1) << (31 - pre[i]))) return requant_functor(ctx, y, m, y_zp, lo, hi);
+      q[i].shift -= pre[i];
+    }
+    shared = q[i].shift;
+  }
   bool one_shift = true;
   for (size_t i = 0; i < m.size(); ++i) {
     if (zero[i]) {
       q[i] = QuantMultiplier{0, shared ? shared : -2};
       continue;
     }
-    if (!half_up_exact(q[i], bounds[i], y_zp)) return requant_functor(ctx, y, m, y_zp, lo, hi);
-    one_shift &= q[i].shift == shared;
+    if (!half_up_exact(q[i], bounds[i] << pre[i], y_zp)) return requant_functor(ctx, y, m, y_zp, lo, hi);
+    one_shift &= q[i].shift == shared && pre[i] == 0;
   }
   if (!shared) shared = -2;
   std::vector<int32_t> mult, shift;
-  for (const auto& v : q) {
-    mult.push_back(v.mult);
-    shift.push_back(-1 - v.shift);
+  for (size_t i = 0; i < q.size(); ++i) {
+    mult.push_back(q[i].mult);
+    shift.push_back((-1 - q[i].shift) | (pre[i] << 8));
   }
   const std::string& nm = ctx.node().name;
   std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));

@@ -11,8 +11,8 @@ int8_kernels/   int8 QLinearConv (pointwise, depthwise 3x3 stride 1 and 2, im2co
                 dilated stride 2, 5x1, first-layer 3 channels, windows over
                 510 values with and without chunks), QLinearAdd (tabulated inputs; same
                 shape and broadcast), per-channel and per-tensor weight
-                scales, multipliers both below 1/4 (RequantHalfUp) and above, and channels with
-                their own shifts (the reference output stages, one channel at a time),
+                scales, multipliers below 1/4, above (accumulator pre-shifted) and far above (the
+                reference output stage), channels with their own shifts (the reference output stages, one channel at a time),
                 QLinearMatMul with constant B (fully connected)
 uint8_kernels/  the same kernels on uint8 activations and weights with nonzero zero points
 qdq_relu/       a QDQ model (Conv+Relu, depthwise+Clip(0, 6), Gemm+Relu): fused clamps narrower
@@ -67,7 +67,7 @@ class Builder:
         self.inits += [const(name + "_s", np.array(scale, np.float32)), const(name + "_z", np.array(zp, self.np_t))]
         return [name + "_s", name + "_z"]
 
-    def conv(self, name, x, xq, c, m, k, group=1, big_mult=False, per_channel=True, spread=False, **attrs):
+    def conv(self, name, x, xq, c, m, k, group=1, big_mult=False, per_channel=True, spread=False, ys_factor=1.0, **attrs):
         rng = self.rng
         cg = c // group
         w = rng.integers(self.lo, self.hi + 1, size=(m, cg) + k).astype(self.np_t)
@@ -76,7 +76,7 @@ class Builder:
         if spread:  # scales 2^12 apart: per-channel shifts (RequantPerChannelShift)
             ws[::2] *= np.float32(1.0 / 4096)
         fan = cg * int(np.prod(k))
-        ys = np.float32(xq[0] * 0.01 * 128 * np.sqrt(fan) * (0.01 if big_mult else 1.0))
+        ys = np.float32(xq[0] * 0.01 * 128 * np.sqrt(fan) * (0.01 if big_mult else 1.0) * ys_factor)
         b = rng.integers(-3000, 3000, size=m).astype(np.int32)
         self.inits += [const(name + "_w", w), const(name + "_ws", ws), const(name + "_wz", np.full(ws.shape, wz, self.np_t)),
                        const(name + "_b", b)]
@@ -122,6 +122,7 @@ def kernels(rng, xt, name):
     b.conv("k32d", "xa", xa_v, c, 6, (3, 2), strides=[2, 2], dilations=[2, 2], pads=[2, 1, 1, 0])
     b.conv("k51", "xa", xa_v, c, 9, (5, 1), pads=[2, 0, 2, 0], big_mult=True)
     b.conv("g2", "xa", xa_v, c, 4, (3, 3), group=2, pads=[1, 1, 1, 1])        # grouped: reference kernel
+    b.conv("huge", "xa", xa_v, c, 3, (3, 3), pads=[1, 1, 1, 1], ys_factor=1e-6)  # multipliers near 2^10: reference stage
     xb = b.qparams("xb", np.float32(0.04), b.zp())
     b.conv("first", "xb", (0.04, xb[0], xb[1]), 3, 8, (3, 3), strides=[2, 2], pads=[0, 0, 1, 1])
     xc = b.qparams("xc", np.float32(0.03), b.zp())
