@@ -397,6 +397,37 @@ inline void im2col_pixel(const XT* x, int32_t x_zp, int oh, int ow, int q, int32
   }
 }
 
+// One kernel row of two pixels SW apart, unrolled: KW int16 into each column.
+template <int KW, int DW, int SW, typename XT>
+struct Im2colRow {
+  static void run(const XT* x, unsigned char* d0, unsigned char* d1) {
+    const int16_t a = static_cast<int16_t>(x[0]), b = static_cast<int16_t>(x[SW]);
+    __builtin_memcpy(d0, &a, 2);
+    __builtin_memcpy(d1, &b, 2);
+    Im2colRow<KW - 1, DW, SW, XT>::run(x + DW, d0 + 2, d1 + 2);
+  }
+};
+template <int DW, int SW, typename XT>
+struct Im2colRow<0, DW, SW, XT> {
+  static void run(const XT*, unsigned char*, unsigned char*) {}
+};
+
+// Both windows of the pixel pair (oh, ow), (oh, ow + 1) when they lie inside the input.
+template <int C, int H, int W, int KH, int KW, int SH, int SW, int PT, int PL, int DH, int DW, int CC, int KC,
+          typename XT>
+inline bool im2col_pair_inside(const XT* x, int oh, int ow, int32_t* col) {
+  const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
+  if (!(ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 && iw0 + SW + (KW - 1) * DW < W)) return false;
+  const XT* xc = x + ih0 * W + iw0;
+  unsigned char* base = reinterpret_cast<unsigned char*>(col);
+  for (int c = 0; c < C; c += CC) {
+    unsigned char* d = base + c / CC * KC * 4;
+    for (int cc = 0; cc < CC; ++cc, xc += H * W)
+      for (int kh = 0; kh < KH; ++kh, d += 2 * KW) Im2colRow<KW, DW, SW, XT>::run(xc + kh * DH * W, d, d + 2 * KC);
+  }
+  return true;
+}
+
 // CC: input channels per chunk (the compiler's choice, qconv.cpp); scratch: K4 words.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
           int CC, typename XT, typename YT, typename Out>
@@ -408,8 +439,10 @@ inline void qconv_im2col_fast(const XT* x, const int32_t* w, const int32_t* bias
   for (int oh = 0; oh < OH; ++oh)
     for (int ow = 0; ow < OW; ow += 2) {
       const bool two = ow + 1 < OW;
-      im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow, 0, scratch);
-      if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow + 1, 1, scratch);
+      if (!two || !im2col_pair_inside<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, oh, ow, scratch)) {
+        im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow, 0, scratch);
+        if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow + 1, 1, scratch);
+      }
       const int p = oh * OW + ow;
       gemm_columns<M, K4, KC, OH * OW>(w, bias, scratch, y, p, two ? p + 1 : -1, out);
     }
