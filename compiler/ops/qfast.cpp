@@ -130,7 +130,7 @@ Tensor fc_weights(const std::string& name, const Tensor& w, int64_t N, int64_t K
       for (int64_t k = KG; k < K; ++k) v.push_back(at(n, k));
   };
   int64_t n = 0;
-  for (; n + 3 < N; n += 4) block(n, 4);
+  for (; n + 5 < N; n += 6) block(n, 6);
   for (; n < N; ++n) block(n, 1);
   return int32_tensor(name, v);
 }

@@ -27,8 +27,8 @@ std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMul
 // output channels and group of four k, the int16-pair words [m k0k1, m k2k3, m+1 k0k1, m+1 k2k3];
 // an odd last channel [m k0k1, m k2k3] per group; K padded with zeros to a multiple of 4.
 Tensor gemm_weights(const std::string& name, const Tensor& w, int64_t M, int64_t K);
-// The layout of kiln::qfully_connected_fast: blocks of four output channels, per group of four k
-// the words [n k0k2, n k1k3] for n..n+3, then the K % 4 last weights one word each; the N % 4 last
+// The layout of kiln::qfully_connected_fast: blocks of six output channels, per group of four k
+// the words [n k0k2, n k1k3] for n..n+5, then the K % 4 last weights one word each; the N % 6 last
 // channels alone.
 Tensor fc_weights(const std::string& name, const Tensor& w, int64_t N, int64_t K);
 // kiln::qdepthwise3x3_fast: per channel [(w00, w02), (w01, 0), (w10, w12), (w11, 0), (w20, w22), (w21, 0)].
