@@ -171,8 +171,16 @@ inline void quantize(const float* x, const float* scale, const ZT* zp, YT* y) {
       for (int i = i0; i < i0 + INNER; ++i) {
         float v = x[i] / s;
         v = v > lo ? v : lo;  // NaN -> lo, as onnxruntime
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(KILN_NO_ASM)
+        // The upper clamp after rounding (hi is an integer, so they commute): VCVTR saturates,
+        // QADD and SSAT/USAT finish in integers.
+        (void)hi;
+        const int32_t r = __builtin_arm_qadd(round_half_even(v), z);
+        y[i] = static_cast<YT>(QRange<YT>::lo < 0 ? __builtin_arm_ssat(r, 8) : __builtin_arm_usat(r, 8));
+#else
         v = v < hi ? v : hi;
         y[i] = static_cast<YT>(round_half_even(v) + z);
+#endif
       }
   }
 }

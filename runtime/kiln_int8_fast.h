@@ -134,14 +134,14 @@ inline int32_t unpack_odd<uint8_t>(int32_t v) {
 template <typename YT, int S, int LO, int HI>
 struct RequantHalfUp {
   const int32_t* mult;
-  int32_t zp;
+  int32_t k;  // zp * 2^S + 2^(S-1), SMMLA's addend (computed by the compiler)
   struct Channel {
     int32_t m, k;
     YT operator()(int32_t acc) const {
       return static_cast<YT>(dsp::clamp<LO, HI>(dsp::mul_hi_add(acc, m, k) >> S));
     }
   };
-  Channel channel(int c) const { return Channel{mult[c], zp * (1 << S) + (1 << (S - 1))}; }
+  Channel channel(int c) const { return Channel{mult[c], k}; }
   YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
 };
 

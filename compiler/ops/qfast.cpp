@@ -92,7 +92,8 @@ std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMul
   std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
   ctx.include("kiln_int8_fast.h");
   if (one_shift)
-    return fmt::format("kiln::RequantHalfUp<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - shared, lo, hi, ms, y_zp);
+    return fmt::format("kiln::RequantHalfUp<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - shared, lo, hi, ms,
+                       y_zp * (1 << (-1 - shared)) + (1 << (-2 - shared)));
   std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
   return fmt::format("kiln::RequantHalfUpShift<{}, {}, {}>{{{}, {}, {}}}", dtype_c_name(y), lo, hi, ms, ss, y_zp);
 }
