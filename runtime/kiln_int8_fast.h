@@ -22,9 +22,13 @@
 
 // The inline-assembly loops use 12-13 registers: kept out of line, so the register allocator
 // never meets them inside a large caller with other values pinned.
-#if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
+// They need an optimizing build (-O0 keeps too many registers busy) and take 12 registers, so a
+// frame pointer (-fno-omit-frame-pointer) still leaves room.
+#if defined(__ARM_FEATURE_DSP) && defined(__OPTIMIZE__) && !defined(KILN_NO_ASM)
+#define KILN_ASM 1
 #define KILN_ASM_KERNEL __attribute__((noinline))
 #else
+#define KILN_ASM 0
 #define KILN_ASM_KERNEL inline
 #endif
 
@@ -226,11 +230,12 @@ KILN_ASM_KERNEL void dot_2x2(const int32_t* w, const int32_t* x, int32_t* acc) {
   int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
   for (int j = 0; j < K4 / KC; ++j) {
     const int32_t* p = x + j * KC;
-#if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
+#if KILN_ASM
     if (KC * 2 <= 1020) {
-      // GCC neither pairs these loads into LDRD nor post-increments them: 13 instructions per 16
-      // MACs written out (two groups a pass), 22 to 26 compiled.
-      const int32_t* end = p + KC / 2;
+      // GCC neither pairs these loads into LDRD nor post-increments them: 12 instructions per 16
+      // MACs written out, four groups a pass plus three for the loop (its end read from memory,
+      // which keeps the loop at 12 registers), against 22 to 26 compiled.
+      constexpr int G = KC / 4;
       int32_t xa0, xb0, xa1, xb1, wa, wb;
 #define KILN_DOT_2X2_STEP                                  \
   "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
@@ -245,25 +250,32 @@ KILN_ASM_KERNEL void dot_2x2(const int32_t* w, const int32_t* x, int32_t* acc) {
   "smlad %[s10], %[wb], %[xb0], %[s10]\n\t"               \
   "smlad %[s11], %[wa], %[xa1], %[s11]\n\t"               \
   "smlad %[s11], %[wb], %[xb1], %[s11]\n\t"
-      if ((KC / 4) % 2 == 0) {
-        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
-                         "cmp %[p], %[end]\n\t"
+#define KILN_DOT_2X2_OUT                                                                                         \
+  [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p), [w] "+r"(w), [xa0] "=&r"(xa0),  \
+      [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa), [wb] "=&r"(wb)
+      if (G >= 4) {
+        const int32_t* end = p + G / 4 * 8;
+        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
+                         "ldr %[wa], %[end]\n\t"
+                         "cmp %[p], %[wa]\n\t"
                          "bne 1b\n\t"
-                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p),
-                           [w] "+r"(w), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1),
-                           [wa] "=&r"(wa), [wb] "=&r"(wb)
-                         : [end] "r"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
-                         : "cc", "memory");
-      } else {
-        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP
-                         "cmp %[p], %[end]\n\t"
-                         "bne 1b\n\t"
-                         : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p),
-                           [w] "+r"(w), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1),
-                           [wa] "=&r"(wa), [wb] "=&r"(wb)
-                         : [end] "r"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : KILN_DOT_2X2_OUT
+                         : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
                          : "cc", "memory");
       }
+      if (G % 4 == 1)
+        __asm__ volatile(KILN_DOT_2X2_STEP : KILN_DOT_2X2_OUT : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0) : "memory");
+      if (G % 4 == 2)
+        __asm__ volatile(KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
+                         : KILN_DOT_2X2_OUT
+                         : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : "memory");
+      if (G % 4 == 3)
+        __asm__ volatile(KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
+                         : KILN_DOT_2X2_OUT
+                         : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : "memory");
+#undef KILN_DOT_2X2_OUT
 #undef KILN_DOT_2X2_STEP
       continue;
     }
@@ -537,13 +549,13 @@ KILN_ASM_KERNEL const int32_t* fc_dot(const int32_t* w, const XT* x, int32_t* ac
   int32_t s[R];
   for (int r = 0; r < R; ++r) s[r] = acc[r];
   int g = 0;
-#if defined(__ARM_FEATURE_DSP) && !defined(KILN_NO_ASM)
-  if (R == 6 && K >= 8) {
-    // Six channels share each unpacked word of x: 44 instructions per 48 MACs (GCC does not
-    // pair the weight loads into LDRD).
+#if KILN_ASM
+  if (R == 6 && K >= 16) {
+    // Six channels share each unpacked word of x: 87 instructions per 96 MACs, four groups a
+    // pass (GCC does not pair the weight loads into LDRD). v doubles as the first weight word
+    // once x is unpacked, and as the loop's end read from memory: 12 registers.
     const XT* xp = x;
-    const XT* end = x + K / 8 * 8;
-    // v doubles as the first weight word once unpacked: 13 registers.
+    const XT* end = x + K / 16 * 16;
     int32_t v, xa, xb, wb;
     int32_t s0 = s[0], s1 = s[1 % R], s2 = s[2 % R], s3 = s[3 % R], s4 = s[4 % R], s5 = s[5 % R];
 #define KILN_FC_CH(S)                                    \
@@ -555,18 +567,18 @@ KILN_ASM_KERNEL const int32_t* fc_dot(const int32_t* w, const XT* x, int32_t* ac
   X " %[xa], %[v]\n\t"                                    \
   X " %[xb], %[v], ror #8\n\t"                            \
   KILN_FC_CH(s0) KILN_FC_CH(s1) KILN_FC_CH(s2) KILN_FC_CH(s3) KILN_FC_CH(s4) KILN_FC_CH(s5)
+#define KILN_FC_LOOP(X) "1:\n\t" X X X X "ldr %[v], %[end]\n\tcmp %[x], %[v]\n\tbne 1b\n\t"
 #define KILN_FC_OPERANDS                                                                                         \
   : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4), [s5] "+r"(s5), [x] "+r"(xp),        \
     [w] "+r"(w), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb), [wb] "=&r"(wb)                                      \
-  : [end] "r"(end)                                                                                               \
+  : [end] "m"(end)                                                                                               \
   : "cc", "memory"
     if (static_cast<XT>(-1) < 0)
-      __asm__ volatile("1:\n\t" KILN_FC_STEP("sxtb16") KILN_FC_STEP("sxtb16") "cmp %[x], %[end]\n\tbne 1b\n\t"
-                       KILN_FC_OPERANDS);
+      __asm__ volatile(KILN_FC_LOOP(KILN_FC_STEP("sxtb16")) KILN_FC_OPERANDS);
     else
-      __asm__ volatile("1:\n\t" KILN_FC_STEP("uxtb16") KILN_FC_STEP("uxtb16") "cmp %[x], %[end]\n\tbne 1b\n\t"
-                       KILN_FC_OPERANDS);
+      __asm__ volatile(KILN_FC_LOOP(KILN_FC_STEP("uxtb16")) KILN_FC_OPERANDS);
 #undef KILN_FC_OPERANDS
+#undef KILN_FC_LOOP
 #undef KILN_FC_STEP
 #undef KILN_FC_CH
     s[0] = s0;
@@ -575,7 +587,7 @@ KILN_ASM_KERNEL const int32_t* fc_dot(const int32_t* w, const XT* x, int32_t* ac
     s[3 % R] = s3;
     s[4 % R] = s4;
     s[5 % R] = s5;
-    g = K / 8 * 2;
+    g = K / 16 * 4;
   }
 #endif
   for (; g < K / 4; ++g, w += 2 * R) {

@@ -134,12 +134,14 @@ def kernels(rng, xt, name):
     b.add("add", "xa", xa_v, "xa", (0.035, xa2[0], xa2[1]), [1, c, h, w])                 # same tensor, other parameters
     xg = b.qparams("xg", np.float32(0.02), b.zp())
     b.add("add_bcast", "xa", xa_v, "xg", (0.02, xg[0], xg[1]), [1, c, h, w])
+    xh = b.qparams("xh", np.float32(0.03), b.zp())
+    b.fc("fc_tail", "xh", (0.03, xh[0], xh[1]), 53, 13)  # four-group passes, two groups and K % 4 after
     xe = b.qparams("xe", np.float32(0.03), b.zp())
     b.conv("chunked", "xe", (0.03, xe[0], xe[1]), 60, 5, (3, 3), pads=[1, 0, 0, 1])  # K = 540: 3 chunks of 20 channels
     xf = b.qparams("xf", np.float32(0.03), b.zp())
     b.conv("unchunked", "xf", (0.03, xf[0], xf[1]), 57, 3, (3, 3), pads=[1, 1, 1, 1])  # K = 513: no chunking
     shapes = {"xa": [1, c, h, w], "xb": [1, 3, 10, 13], "xc": [3, 37], "xd": [1, 64], "xe": [1, 60, 5, 5],
-              "xf": [1, 57, 4, 3], "xg": [1, c, 1, w]}
+              "xf": [1, 57, 4, 3], "xg": [1, c, 1, w], "xh": [2, 53]}
     ins = [helper.make_tensor_value_info(n, xt, s) for n, s in shapes.items()]
     outs = [helper.make_tensor_value_info(o, xt, b.shapes.get(o)) for o in b.outs]
     graph = helper.make_graph(b.nodes, name, ins, outs, b.inits)
