@@ -31,8 +31,9 @@ MACHINE = {"cortex-m4": "mps2-an386", "cortex-m7": "mps2-an500", "cortex-m3": "m
            "cortex-m33": "mps2-an505", "cortex-m55": "mps3-an547"}
 
 
-def run(argv, cwd=None):
-    p = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def run(argv, cwd=None, stdout_only=False):
+    p = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE if stdout_only else subprocess.STDOUT, text=True)
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(argv)}\n{p.stdout}")
     return p.stdout
@@ -50,11 +51,11 @@ def main():
     work = tempfile.mkdtemp(prefix="kiln-prof-")
     try:
         out = run([a.kiln, "verify", a.model, "--target", a.target, "--no-host", "--json", "--work", work,
-                   "--timeout", "600"] + ([f"--cflags={f}" for f in a.cflags.split()]))
+                   "--timeout", "600"] + ([f"--cflags={f}" for f in a.cflags.split()]), stdout_only=True)
         total = json.loads(out)["instructions"]
         macs = {}
         try:
-            rep = json.loads(run([a.kiln, "inspect", a.model, "--json", "--target", a.target]))
+            rep = json.loads(run([a.kiln, "inspect", a.model, "--json", "--target", a.target], stdout_only=True))
             for layer in rep.get("nodes", []):
                 macs[layer.get("name", "")] = layer.get("macs", 0)
         except SystemExit:

@@ -149,6 +149,14 @@ struct RequantHalfUp {
   YT operator()(int32_t acc, int c) const { return channel(c)(acc); }
 };
 
+// The same with one multiplier for every channel (per-tensor weight scales).
+template <typename YT, int S, int LO, int HI>
+struct RequantHalfUpTensor {
+  int32_t m, k;
+  typename RequantHalfUp<YT, S, LO, HI>::Channel channel(int) const { return {m, k}; }
+  YT operator()(int32_t acc, int) const { return channel(0)(acc); }
+};
+
 // The same with a shift per channel (channels whose scales lie far apart): bits 0-7 of shift[c]
 // hold S >= 1, bits 8-15 a left shift L of the accumulator (multipliers of 1/4 or more, scaled
 // into range by the compiler; acc * 2^L does not overflow).
@@ -181,6 +189,10 @@ template <typename Out>
 inline OutChannel<Out> out_channel(const Out& o, int c) { return OutChannel<Out>{&o, c}; }
 template <typename YT, int S, int LO, int HI>
 inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantHalfUp<YT, S, LO, HI>& o, int c) {
+  return o.channel(c);
+}
+template <typename YT, int S, int LO, int HI>
+inline typename RequantHalfUp<YT, S, LO, HI>::Channel out_channel(const RequantHalfUpTensor<YT, S, LO, HI>& o, int c) {
   return o.channel(c);
 }
 template <typename YT, int LO, int HI>

@@ -88,9 +88,14 @@ std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMul
     mult.push_back(q[i].mult);
     shift.push_back((-1 - q[i].shift) | (pre[i] << 8));
   }
+  ctx.include("kiln_int8_fast.h");
+  bool one_mult = one_shift;
+  for (int32_t v : mult) one_mult &= v == mult[0];
+  if (one_mult)
+    return fmt::format("kiln::RequantHalfUpTensor<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - shared, lo, hi,
+                       mult[0], y_zp * (1 << (-1 - shared)) + (1 << (-2 - shared)));
   const std::string& nm = ctx.node().name;
   std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
-  ctx.include("kiln_int8_fast.h");
   if (one_shift)
     return fmt::format("kiln::RequantHalfUp<{}, {}, {}, {}>{{{}, {}}}", dtype_c_name(y), -1 - shared, lo, hi, ms,
                        y_zp * (1 << (-1 - shared)) + (1 << (-2 - shared)));
