@@ -551,6 +551,32 @@ inline void qdepthwise3x3_fast(const XT* x, const int32_t* w, const int32_t* bia
   }
 }
 
+// --- average pooling over whole planes (global, or a window the size of the input) ---
+
+// Sum of n bytes (int8 or uint8): four at a time with USADA8 (unsigned; int8 is biased by 128
+// first and the bias taken off the total).
+template <int N, typename XT>
+inline int32_t sum_bytes(const XT* x) {
+  int32_t s = 0;
+  int i = 0;
+#if defined(__ARM_FEATURE_DSP)
+  constexpr bool kSigned = static_cast<XT>(-1) < 0;
+  uint32_t u = 0;
+  for (; i + 4 <= N; i += 4) {
+    const uint32_t v = static_cast<uint32_t>(dsp::load32(x + i)) ^ (kSigned ? 0x80808080u : 0u);
+    u = __usada8(v, 0, u);
+  }
+  s = static_cast<int32_t>(u) - (kSigned ? 128 * i : 0);
+#endif
+  for (; i < N; ++i) s += static_cast<int32_t>(x[i]);
+  return s;
+}
+
+template <int C, int P, typename XT, typename YT, typename Out>
+inline void qglobal_avgpool_fast(const XT* x, int32_t zx, YT* y, Out out) {
+  for (int c = 0; c < C; ++c) y[c] = out(sum_bytes<P>(x + c * P) - zx * P, 0);
+}
+
 // --- fully connected: y[i, n] = out(bias[n] + x[i, :] . w[n, :], n) ---
 
 // R output channels of one row. Per group of four inputs, w holds for each channel the words

@@ -10,7 +10,7 @@ portable twins of the DSP instructions).
 int8_kernels/   int8 QLinearConv (pointwise, depthwise 3x3 stride 1 and 2, im2col: 3x3, 3x2
                 dilated stride 2, 5x1, first-layer 3 channels, windows over
                 510 values with and without chunks), QLinearAdd (tabulated inputs; same
-                shape and broadcast), per-channel and per-tensor weight
+                shape and broadcast), average pooling over whole planes (odd sizes), per-channel and per-tensor weight
                 scales, multipliers below 1/4, above (accumulator pre-shifted) and far above (the
                 reference output stage), channels with their own shifts (the reference output stages, one channel at a time),
                 QLinearMatMul with constant B (fully connected)
@@ -94,6 +94,13 @@ class Builder:
         self.outs.append(name)
         self.shapes[name] = shape
 
+    def pool(self, name, op, x, xq, shape, **attrs):
+        y = self.qparams(name + "_y", np.float32(xq[0] * self.rng.uniform(0.5, 1.5)), self.zp())
+        self.nodes.append(helper.make_node(op, [x, xq[1], xq[2], y[0], y[1]], [name], name, domain="com.microsoft",
+                                           **attrs))
+        self.outs.append(name)
+        self.shapes[name] = shape
+
     def fc(self, name, x, xq, k, n):
         rng = self.rng
         w = rng.integers(self.lo, self.hi + 1, size=(k, n)).astype(self.np_t)
@@ -134,6 +141,8 @@ def kernels(rng, xt, name):
     b.add("add", "xa", xa_v, "xa", (0.035, xa2[0], xa2[1]), [1, c, h, w])                 # same tensor, other parameters
     xg = b.qparams("xg", np.float32(0.02), b.zp())
     b.add("add_bcast", "xa", xa_v, "xg", (0.02, xg[0], xg[1]), [1, c, h, w])
+    b.pool("gap", "QLinearGlobalAveragePool", "xa", xa_v, [1, c, 1, 1], channels_last=0)
+    b.pool("plane_pool", "QLinearAveragePool", "xa", xa_v, [1, c, 1, 1], kernel_shape=[h, w])  # = global
     xh = b.qparams("xh", np.float32(0.03), b.zp())
     b.fc("fc_tail", "xh", (0.03, xh[0], xh[1]), 53, 13)  # four-group passes, two groups and K % 4 after
     xe = b.qparams("xe", np.float32(0.03), b.zp())
