@@ -22,6 +22,7 @@ struct CompileOptions {
   ImportOptions import;
   PipelineOptions pipeline;
   bool inplace_depthwise = true;  // --no-inplace-depthwise turns it off
+  bool dsp_kernels = true;        // --no-dsp-kernels: the reference int8 kernels even on DSP cores
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena

@@ -124,6 +124,7 @@ struct CommonOpts {
   std::vector<std::string> print_after;
   bool verify_each = false;
   bool no_inplace_depthwise = false;
+  bool no_dsp_kernels = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -136,6 +137,9 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--verify-each", o.verify_each, "verify the IR after every pass");
   cmd->add_flag("--no-inplace-depthwise", o.no_inplace_depthwise,
                 "keep depthwise convolutions out of place (a whole second tensor instead of one channel)");
+  cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
+                "int8: the reference kernels even on cores with the DSP extension (int8 instead of int16 "
+                "weights: less flash, 2-3x the instructions)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -158,6 +162,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
   c.inplace_depthwise = !o.no_inplace_depthwise;
+  c.dsp_kernels = !o.no_dsp_kernels;
   return c;
 }
 
