@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "compiler/driver/compile.h"
 #include "compiler/ops/qfast.h"
 #include "runtime/kiln_int8_fast.h"
 
@@ -75,4 +76,25 @@ TEST_CASE("fast weight layouts put each weight where the kernels read it", "[ops
   CHECK(lanes(f, 0) == std::make_pair(-7, -5));
   CHECK(lanes(f, 1) == std::make_pair(-6, -4));
   CHECK(f.as<int32_t>()[2] == -3);
+}
+
+TEST_CASE("the DSP kernels go to cores with the DSP extension unless --no-dsp-kernels", "[ops][quant]") {
+  auto code = [](const std::string& target, bool dsp) {
+    CompileOptions o;
+    o.model_path = std::string(KILN_SOURCE_DIR) + "/tests/qemu/int8_kernels/model.onnx";
+    o.name = "net";
+    o.target = target;
+    o.dsp_kernels = dsp;
+    auto r = compile_model(o);
+    REQUIRE(r);
+    return std::make_pair(r->module.files.at("net.cpp"), r->module.arena_bytes);
+  };
+  const auto m4 = code("cortex-m4", true), m4_ref = code("cortex-m4", false), m3 = code("cortex-m3", true);
+  for (const char* k : {"qconv_pointwise_fast<", "qdepthwise3x3_fast<", "qconv_im2col_fast<", "qfully_connected_fast<",
+                        "QAddLut", "qglobal_avgpool_fast<"}) {
+    CHECK(m4.first.find(k) != std::string::npos);
+    CHECK(m4_ref.first.find(k) == std::string::npos);
+    CHECK(m3.first.find(k) == std::string::npos);
+  }
+  CHECK(m4.second > m4_ref.second);  // the widening scratch
 }
