@@ -1,5 +1,6 @@
-// kiln runtime: fast int8 kernels (the compiler picks them for constant-parameter QLinearConv,
-// QGemm and QLinearMatMul; runtime/kiln_int8.h keeps the reference kernels).
+// kiln runtime: fast int8 kernels (the compiler picks them on cores with the DSP extension for
+// constant-parameter QLinearConv, QGemm, QLinearMatMul, QLinearAdd and whole-plane average
+// pooling; runtime/kiln_int8.h keeps the reference kernels). See docs/kernels.md.
 //
 // The multiply-accumulate core is the Armv7E-M DSP extension's SMLAD: two int16 products added
 // to an int32 accumulator in one instruction. Weights are laid out by the compiler in exactly the
@@ -20,10 +21,10 @@
 #include <arm_acle.h>
 #endif
 
-// The inline-assembly loops use 12-13 registers: kept out of line, so the register allocator
-// never meets them inside a large caller with other values pinned.
-// They need an optimizing build (-O0 keeps too many registers busy) and take 12 registers, so a
-// frame pointer (-fno-omit-frame-pointer) still leaves room.
+// The inline-assembly loops (GEMM core, fully connected) take 12 registers: they live in
+// out-of-line functions, so the register allocator never meets them inside a large caller, a
+// frame pointer (-fno-omit-frame-pointer) still leaves room, and they need an optimizing build
+// (at -O0 the C loops run).
 #if defined(__ARM_FEATURE_DSP) && defined(__OPTIMIZE__) && !defined(KILN_NO_ASM)
 #define KILN_ASM 1
 #define KILN_ASM_KERNEL __attribute__((noinline))
@@ -131,10 +132,10 @@ inline int32_t unpack_odd<uint8_t>(int32_t v) {
 // --- output stage ---
 
 // The reference rounding (ties to even, kiln_int8.h) with the ties proved absent by the
-// compiler: a tie needs acc * mult to be an odd multiple of 2^(30 + S) / 2^tz(mult), which no
-// accumulator of the layer reaches (quant_util's requant_half_up_exact). Then rounding half up is
-// the same function, and zp + round(acc * mult / 2^(32 + S)) is one SMMLA, with zp and the
-// rounding half folded into its addend, and one shift. S >= 1 (multipliers below 1/4).
+// compiler: a tie needs acc * mult to be an odd multiple of 2^(31 + S), which no accumulator of
+// the layer reaches (half_up_exact in compiler/ops/qfast.cpp). Then rounding half up is the same
+// function, and zp + round(acc * mult / 2^(32 + S)) is one SMMLA, with zp and the rounding half
+// folded into its addend, and one shift. S >= 1 (multipliers below 1/4).
 template <typename YT, int S, int LO, int HI>
 struct RequantHalfUp {
   const int32_t* mult;
