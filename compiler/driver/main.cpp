@@ -164,6 +164,7 @@ struct CommonOpts {
   bool no_prune = false;
   bool dense_weights = false;
   std::vector<std::string> prune, prune_exclude, validation;
+  bool no_dsp_kernels = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -210,6 +211,9 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
       ->delimiter(',');
   cmd->add_option("--validation", o.validation, "X.npy Y.npy: top-1 accuracy before and after --prune, or of float and int8 with --quantize")
       ->expected(2);
+  cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
+                "int8: the reference kernels even on cores with the DSP extension (int8 instead of int16 "
+                "weights: less flash, 2-3x the instructions)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -255,6 +259,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
     return error(ErrorCode::kBadOption, "--prune needs prune-channels: drop --no-prune");
   if (!c.lossy.exclude.empty() && !c.lossy.active())
     return error(ErrorCode::kBadOption, "--prune-exclude without --prune", "e.g. --prune channels=0.25");
+  c.dsp_kernels = !o.no_dsp_kernels;
   return c;
 }
 

@@ -77,6 +77,9 @@ class OpCtx {
   }
   Emitter& w() { return *w_; }
   const Target& target() const { return *target_; }
+  // Set while emitting, and while planning memory when a target is known (kernel choice can
+  // depend on the core, and with it the scratch a kernel needs).
+  bool has_target() const { return target_ != nullptr; }
   // C expression for a typed pointer to a tensor's first element ("kiln::at<float>(a, 128)"
   // for arena tensors, the constant's symbol for weights).
   std::string ptr(const std::string& tensor);

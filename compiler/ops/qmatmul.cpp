@@ -1,5 +1,6 @@
 #include "compiler/ops/qmatmul.h"
 
+#include "compiler/ops/qfast.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -168,8 +169,11 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
   const std::string& nm = ctx.node().name;
   const bool consts = params_const(ctx, io);
 
+  const bool fc = b.is_const && d.b_stride == 0 && consts;
   std::string out;
-  if (io.requantize() && consts) {
+  if (io.requantize() && consts && fc) {
+    // below, with the folded weights
+  } else if (io.requantize() && consts) {
     int32_t lo, hi;
     quant_output_range(ctx.node(), y.dtype, f_at(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
     out = requant_functor(ctx, y.dtype, multipliers(ctx, io, d.N), zp_at(ctx, io.y_zp), lo, hi);
@@ -182,7 +186,7 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
     out = "kiln::StoreAcc{}";
   }
 
-  if (b.is_const && d.b_stride == 0 && consts) {
+  if (fc) {
     // Constant weights: rows [N, K] without zero point; bias' = C - za * sum(row).
     Tensor bt;
     bt.dtype = b.dtype;
@@ -206,15 +210,32 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
       if (v < INT32_MIN || v > INT32_MAX) return ctx.unsupported("the zero-point-folded bias overflows int32");
       bias[static_cast<size_t>(n)] = static_cast<int32_t>(v);
     }
-    CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
-    const bool sparse = emit_csr_weights(ctx, nm + "_w", weff, d.N, &csr);
-    std::string wsym = sparse ? std::string() : ctx.add_const(nm + "_w", weff);
+    if (io.requantize()) {
+      std::vector<int64_t> braw;
+      std::vector<int32_t> craw;
+      KILN_TRY(bias_values(ctx, io, d.N, &craw));
+      for (int32_t v : craw) braw.push_back(v);
+      int32_t lo, hi;
+      quant_output_range(ctx.node(), y.dtype, f_at(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
+      out = requant_functor_fast(ctx, y.dtype, multipliers(ctx, io, d.N), zp_at(ctx, io.y_zp), lo, hi,
+                                 acc_bounds(weff, d.N, d.K, braw, a.dtype, za));
+    }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-    if (sparse) {
+    if (ctx.target().has_dsp) {
+      ctx.include("kiln_int8_fast.h");
+      std::string wsym = ctx.add_const(nm + "_wf", fc_weights(nm + "_wf", weff, d.N, d.K));
+      ctx.w().line("kiln::qfully_connected_fast<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
+    // Zero-aware weights where no fast kernel runs (the CSR cost model weighs the reference kernel).
+    CsrWeights csr;
+    if (emit_csr_weights(ctx, nm + "_w", weff, d.N, &csr)) {
       ctx.w().line("kiln::qfully_connected_csr<{}, {}, {}>({}, {}, {}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
                    ctx.in_ptr(io.a), csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), out);
       return Status::ok();
     }
+    std::string wsym = ctx.add_const(nm + "_w", weff);
     ctx.w().line("kiln::qfully_connected<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K, ctx.in_ptr(io.a),
                  wsym, bsym, ctx.out_ptr(0), out);
     return Status::ok();
