@@ -3,6 +3,7 @@
 // per-layer report covers every quantized tensor.
 #include <catch2/catch.hpp>
 
+#include "compiler/driver/prune_report.h"
 #include "compiler/driver/quant_report.h"
 
 using namespace kiln;
@@ -39,4 +40,21 @@ TEST_CASE("a pre-quantized model's report compares its integer code with its flo
   if (!acc.has_value()) FAIL(acc.status().str());
   CHECK_FALSE(acc->layers.empty());
   for (const auto& l : acc->layers) CHECK(l.sqnr_db > 25.0);
+}
+
+TEST_CASE("digits int8 with --prune magnitude=0.3 stays within one point of float", "[driver][quant][prune]") {
+  CompileOptions opt;
+  opt.model_path = kDigits + "/model.onnx";
+  opt.quantize = "int8";
+  opt.calibration.sources = {{"", kDigits + "/calib_x.npy"}};
+  REQUIRE(parse_prune_spec("magnitude=0.3", &opt.lossy).is_ok());
+  auto r = compile_model(opt);
+  if (!r.has_value()) FAIL(r.status().str());
+  auto x = read_npy(kDigits + "/test_x.npy");
+  auto y = read_npy(kDigits + "/test_y.npy");
+  REQUIRE(x.has_value());
+  REQUIRE(y.has_value());
+  auto correct = top1_correct(r->graph, *x, *y);
+  REQUIRE(correct.has_value());
+  CHECK(*correct + 4 >= 441);  // float: 441/450; one point is 4.5 digits
 }
