@@ -48,6 +48,20 @@ void rename_tensor(Graph& g, const std::string& from, const std::string& to) {
   }
 }
 
+// Node `producer` writes y under a new name (y + suffix, made unique), which y's readers read
+// instead; y itself is left for a new producer. Returns the new name.
+std::string move_producer_output(Graph& g, const std::string& y, size_t producer, const std::string& suffix) {
+  const std::string f = g.unique_name(y + suffix);
+  Tensor t = g.tensor(y);
+  t.name = f;
+  g.tensors[f] = t;
+  for (size_t c : g.consumers(y))
+    for (auto& i : g.nodes[c].inputs)
+      if (i == y) i = f;
+  g.nodes[producer].outputs[0] = f;
+  return f;
+}
+
 // Softmax/Sigmoid/Tanh of a DequantizeLinear writing output y: y becomes QuantizeLinear's int8
 // output with the function's fixed parameters.
 bool quantize_fixed_range_output(Graph& g, const std::string& y) {
@@ -61,30 +75,12 @@ bool quantize_fixed_range_output(Graph& g, const std::string& y) {
   if (f.op == "Softmax" || f.op == "Sigmoid") scale = 1.0f / 256.0f, zp = -128;
   else if (f.op == "Tanh") scale = 1.0f / 128.0f, zp = 0;
   else return false;
-  auto scalar = [&](const std::string& base, DType t) -> std::string {
-    Tensor c;
-    c.name = g.unique_name(base);
-    c.dtype = t;
-    c.shape_known = true;
-    c.is_const = true;
-    c.alloc();
-    if (t == DType::kFloat32) c.as_mut<float>()[0] = scale;
-    else c.as_mut<int8_t>()[0] = static_cast<int8_t>(zp);
-    g.tensors[c.name] = c;
-    return c.name;
-  };
-  const std::string yf = g.unique_name(y + "_float");
-  Tensor t = g.tensor(y);
-  t.name = yf;
-  g.tensors[yf] = t;
-  for (size_t c : g.consumers(y))
-    for (auto& i : g.nodes[c].inputs)
-      if (i == y) i = yf;
-  g.nodes[static_cast<size_t>(p)].outputs[0] = yf;
+  const std::string yf = move_producer_output(g, y, static_cast<size_t>(p), "_float");
+  const auto [sname, zname] = add_scale_zero_point(g, y, scale, zp);
   Node q;
   q.name = g.unique_name(y + "/QuantizeLinear");
   q.op = "QuantizeLinear";
-  q.inputs = {yf, scalar(y + "_scale", DType::kFloat32), scalar(y + "_zero_point", DType::kInt8)};
+  q.inputs = {yf, sname, zname};
   q.outputs = {y};
   g.nodes.insert(g.nodes.begin() + p + 1, q);
   g.tensor(y).dtype = DType::kInt8;
@@ -146,14 +142,7 @@ PassResult run_io_int8(Graph& g, const PassContext& ctx) {
     t.quant = qp;
     if (read_inside) {
       // Float readers of y keep a DequantizeLinear of the int8 output.
-      const std::string f = g.unique_name(y + "_dequantized");
-      Tensor ft = g.tensor(y);
-      ft.name = f;
-      g.tensors[f] = ft;
-      for (size_t c : g.consumers(y))
-        for (auto& i : g.nodes[c].inputs)
-          if (i == y) i = f;
-      g.nodes[static_cast<size_t>(p)].outputs[0] = f;
+      move_producer_output(g, y, static_cast<size_t>(p), "_dequantized");
     } else {
       g.nodes.erase(g.nodes.begin() + p);
     }

@@ -280,23 +280,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::vector<std::pair<std::string, std::string>> renames;  // (from, to) reads to redirect
   for (const auto& t : points) {
     const Params p = params.at(t);
-    auto scalar = [&](const std::string& base, DType d) {
-      Tensor c;
-      c.name = g.unique_name(base);
-      c.dtype = d;
-      c.shape_known = true;
-      c.is_const = true;
-      c.alloc();
-      return c;
-    };
-    Tensor s = scalar(t + "_scale", DType::kFloat32);
-    s.as_mut<float>()[0] = p.scale;
-    const std::string sname = s.name;
-    g.tensors[sname] = s;
-    Tensor z = scalar(t + "_zero_point", DType::kInt8);
-    z.as_mut<int8_t>()[0] = static_cast<int8_t>(p.zero_point);
-    const std::string zname = z.name;
-    g.tensors[zname] = z;
+    const auto [sname, zname] = add_scale_zero_point(g, t, p.scale, p.zero_point);
 
     auto make = [&](const char* op, const std::string& in, const std::string& out) {
       Node n;

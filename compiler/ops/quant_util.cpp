@@ -216,4 +216,24 @@ std::string requant_functor(OpCtx& ctx, DType y, const std::vector<QuantMultipli
   return fmt::format("kiln::RequantPerChannelShift<{}>{{{}, {}, {}, {}, {}}}", dtype_c_name(y), ms, ss, y_zp, lo, hi);
 }
 
+std::pair<std::string, std::string> add_scale_zero_point(Graph& g, const std::string& base, float scale, int32_t zp,
+                                                         DType zp_type) {
+  auto scalar = [&](const std::string& name, DType t, double v) {
+    Tensor c;
+    c.name = g.unique_name(name);
+    c.dtype = t;
+    c.shape_known = true;
+    c.is_const = true;
+    c.alloc();
+    dispatch_dtype(t, [&](auto tag) {
+      using T = decltype(tag);
+      c.as_mut<T>()[0] = static_cast<T>(v);
+    });
+    g.tensors[c.name] = c;
+    return c.name;
+  };
+  std::string s = scalar(base + "_scale", DType::kFloat32, scale);
+  return {s, scalar(base + "_zero_point", zp_type, zp)};
+}
+
 }  // namespace kiln

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "compiler/ops/op.h"
@@ -77,6 +78,11 @@ Status resolve_qaxis(const OpCtx& ctx, size_t scale_input, QAxis* a);
 // Output clamp of a quantized op: the dtype's range, narrowed by a fused Relu/Clip
 // (passes/fold_qdq records it as kiln_act/kiln_act_lo/kiln_act_hi in real units).
 void quant_output_range(const Node& n, DType y, float y_scale, int32_t y_zp, int32_t* lo, int32_t* hi);
+
+// Adds a per-tensor scale (float scalar) and zero point (scalar of `zp_type`) as constants of
+// g named after `base` (made unique); returns their names.
+std::pair<std::string, std::string> add_scale_zero_point(Graph& g, const std::string& base, float scale, int32_t zp,
+                                                         DType zp_type = DType::kInt8);
 
 // A constant int32 tensor (derived constants: folded biases, multipliers, shifts).
 Tensor int32_tensor(const std::string& name, const std::vector<int32_t>& v);
