@@ -190,6 +190,9 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
     if (t.is_const || !t.alias_of.empty() || t.arena_offset < 0) continue;
     arena = std::max<int64_t>(arena, t.arena_offset + static_cast<int64_t>(t.bytes()));
   }
+  for (const Node& n : g.nodes)  // kernel scratch (planned by plan-memory) ends inside the arena too
+    if (n.attr_int("kiln_scratch_bytes", 0) > 0)
+      arena = std::max<int64_t>(arena, n.attr_int("kiln_scratch_offset", 0) + n.attr_int("kiln_scratch_bytes", 0));
   const int align = std::max(target.alignment, 16);
   int64_t arena_alloc = std::max<int64_t>((arena + align - 1) / align * align, align);
 

@@ -79,6 +79,59 @@ Status eval(OpCtx& ctx) {
   return Status::ok();
 }
 
+// The pointwise condition: a 1x1 kernel, no stride, no pad, one group (the product W . X).
+bool is_pointwise(const ConvGeom& g) {
+  const Window& k = g.w;
+  return k.taps() == 1 && k.SD == 1 && k.SH == 1 && k.SW == 1 && k.PF == 0 && k.PT == 0 && k.PL == 0 &&
+         k.out_plane() == k.in_plane() && g.G == 1;
+}
+
+// Floats of conv2d_blocked's row buffer: the C * KH input rows of one output row, padded.
+int64_t row_buffer_floats(const ConvGeom& g) {
+  const Window& k = g.w;
+  return g.C * k.KH * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
+}
+
+// The register-blocked float kernels (runtime/kiln_conv_blocked.h), where the target has an FPU:
+// "pointwise", "depthwise", "rows" (a one-group 2-D convolution through a row buffer), or ""
+// for the plain kernels.
+std::string blocked_variant(const OpCtx& ctx, const ConvGeom& g) {
+  if (!ctx.has_target() || !use_blocked_float(ctx.target()) || ctx.in(0).shape.size() == 5) return "";
+  if (is_pointwise(g)) return "pointwise";
+  if (g.G == g.C && g.G == g.M) return "depthwise";
+  if (g.G == 1) return "rows";
+  return "";
+}
+
+// Emits the blocked kernel call for batch n; false when the node keeps the plain kernels.
+bool emit_blocked(OpCtx& ctx, const ConvGeom& g, const std::string& xo, const std::string& yo,
+                  std::string* packed) {
+  const std::string v = blocked_variant(ctx, g);
+  if (v.empty()) return false;
+  // The row buffer is planned scratch (see scratch()); without it the plain kernel runs.
+  if (v == "rows" && ctx.node().attr_int("kiln_scratch_bytes", 0) < row_buffer_floats(g) * 4) return false;
+  const Window& k = g.w;
+  include_blocked(ctx);
+  const Tensor& w = ctx.in(1);
+  if (v != "depthwise" && packed->empty())
+    *packed = ctx.add_const(w.name + "_p4", pack_rows4(w, g.M, w.name + " (rows packed by 4)"));
+  std::string bias = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const float*>(nullptr)";
+  std::string act = fused_act_expr(ctx.node());
+  if (v == "pointwise") {
+    ctx.w().line("kiln::pointwise_blocked<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.M, g.C, k.in_plane(),
+                 ctx.in_ptr(0), xo, *packed, bias, ctx.out_ptr(0), yo, act);
+  } else if (v == "depthwise") {
+    ctx.w().line("kiln::depthwise2d_blocked<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
+                 g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0), xo,
+                 ctx.in_ptr(1), bias, ctx.out_ptr(0), yo, act);
+  } else {
+    ctx.w().line("kiln::conv2d_blocked<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {});",
+                 g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0),
+                 xo, *packed, bias, ctx.scratch_ptr(DType::kFloat32), ctx.out_ptr(0), yo, act);
+  }
+  return true;
+}
+
 Status emit(OpCtx& ctx) {
   ConvGeom g;
   KILN_TRY(resolve(ctx, &g));
@@ -88,21 +141,23 @@ Status emit(OpCtx& ctx) {
   const bool three_d = ctx.in(0).shape.size() == 5;
   // A pointwise convolution is the matrix product W[M, C] . X[C, D*H*W]: the product kernel
   // streams whole rows of X instead of gathering one pixel per channel.
-  const bool pointwise = k.taps() == 1 && k.SD == 1 && k.SH == 1 && k.SW == 1 && k.PF == 0 && k.PT == 0 &&
-                         k.PL == 0 && k.out_plane() == k.in_plane() && g.G == 1;
-  ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
+  const bool pointwise = is_pointwise(g);
+  std::string packed;  // the weights packed for the blocked kernels, once for every batch
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (!ctx.node().attr_int("kiln_inplace_dw", 0) && emit_blocked(ctx, g, xo, yo, &packed)) continue;
+    ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
     if (pointwise) {
       ctx.w().line("kiln::gemm_nn<{}, {}, {}, {}, 1, 1, 0>({}, {}{}, {}, 1.0f, 1.0f, {}{}, {});", g.M, k.in_plane(),
                    g.C, g.C, ctx.in_ptr(1), ctx.in_ptr(0), xo, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
       continue;
     }
     if (ctx.node().attr_int("kiln_inplace_dw", 0)) {  // see passes/inplace.cpp (2-D only)
-      ctx.w().line("kiln::depthwise2d_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});",
-                   g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.out_ptr(0),
-                   ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
+      if (blocked_variant(ctx, g) == "depthwise") include_blocked(ctx);
+      ctx.w().line("kiln::depthwise2d{}_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});",
+                   blocked_variant(ctx, g) == "depthwise" ? "_blocked" : "", g.C, k.H, k.W, k.KH, k.KW, k.OH,
+                   k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.out_ptr(0), ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
       continue;
     }
     if (three_d) {
@@ -126,12 +181,14 @@ int64_t macs(OpCtx& ctx) {
   return g.N * g.M * g.w.out_plane() * (g.C / g.G) * g.w.taps();
 }
 
-// In-place depthwise (passes/inplace.cpp) needs one output channel of scratch.
+// In-place depthwise (passes/inplace.cpp) needs one output channel of scratch, the blocked
+// convolution its row buffer.
 int64_t scratch(OpCtx& ctx) {
-  if (!ctx.node().attr_int("kiln_inplace_dw", 0)) return 0;
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
-  return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
+  if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
+  if (blocked_variant(ctx, g) == "rows") return row_buffer_floats(g) * static_cast<int64_t>(sizeof(float));
+  return 0;
 }
 
 }  // namespace

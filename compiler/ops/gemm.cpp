@@ -97,8 +97,17 @@ Status emit(OpCtx& ctx) {
   // repacked once here; an activation B stays [K, N] and uses the m-k-n kernel.
   // (Asking for a constant's pointer makes it part of the module, so only the one used is.)
   bool nt = d.trans_b || b.is_const;
-  std::string bp = d.trans_b || !b.is_const ? ctx.in_ptr(1)
-                                            : ctx.add_const(b.name + "_t", transpose_last2(b, b.name + " (transposed)"));
+  // Constant float weights on an FPU target: the blocked kernel reads them packed by four rows
+  // of [N, K] (runtime/kiln_conv_blocked.h).
+  const bool blocked = t == DType::kFloat32 && b.is_const && ctx.has_target() && use_blocked_float(ctx.target());
+  std::string bp;
+  if (blocked) {
+    Tensor bt = d.trans_b ? b : transpose_last2(b, b.name);
+    bp = ctx.add_const(b.name + "_p4", pack_rows4(bt, d.N, b.name + " (transposed, rows packed by 4)"));
+  } else {
+    bp = d.trans_b || !b.is_const ? ctx.in_ptr(1)
+                                  : ctx.add_const(b.name + "_t", transpose_last2(b, b.name + " (transposed)"));
+  }
   const int64_t sam = d.trans_a ? 1 : d.K, sak = d.trans_a ? d.M : 1;
   std::string cp = fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(t));
   std::vector<int64_t> cst = {0, 0};
@@ -107,7 +116,9 @@ Status emit(OpCtx& ctx) {
     cst = broadcast_strides(ctx.in(2).shape, {d.M, d.N});
   }
   std::string act = t == DType::kFloat32 ? fused_act_expr(ctx.node()) : "kiln::ActKeep{}";
-  ctx.w().line("kiln::gemm_{}<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});", nt ? "nt" : "nn", d.M, d.N,
+  if (blocked) include_blocked(ctx);
+  ctx.w().line("kiln::gemm_{}<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});",
+               blocked ? "nt_blocked" : nt ? "nt" : "nn", d.M, d.N,
                d.K, sam, sak, cst[0], cst[1], ctx.in_ptr(0), bp, cp, c_scalar(t, ctx.node().attr_float("alpha", 1.0f)),
                c_scalar(t, ctx.node().attr_float("beta", 1.0f)), ctx.out_ptr(0), act);
   return Status::ok();

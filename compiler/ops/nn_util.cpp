@@ -28,6 +28,25 @@ Tensor transpose_last2(const Tensor& t, const std::string& name) {
   return r;
 }
 
+bool use_blocked_float(const Target& t) { return t.has_fpu_sp(); }
+
+void include_blocked(OpCtx& ctx) {
+  ctx.include("kiln_conv.h");
+  ctx.include("kiln_linalg.h");
+  ctx.include("kiln_conv_blocked.h");
+}
+
+Tensor pack_rows4(const Tensor& t, int64_t M, const std::string& name) {
+  Tensor r = t;
+  r.name = name;
+  const int64_t K = M == 0 ? 0 : t.numel() / M, M4 = M / 4 * 4;
+  const float* src = t.as<float>();
+  float* dst = r.as_mut<float>();
+  for (int64_t m = 0; m < M4; ++m)
+    for (int64_t k = 0; k < K; ++k) dst[(m / 4) * 4 * K + k * 4 + m % 4] = src[m * K + k];
+  return r;
+}
+
 Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64_t>& kernel,
                       bool ceil_mode, Window* w) {
   const Node& n = ctx.node();

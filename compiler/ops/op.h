@@ -77,6 +77,7 @@ class OpCtx {
   }
   Emitter& w() { return *w_; }
   const Target& target() const { return *target_; }
+  bool has_target() const { return target_ != nullptr; }  // also set when planning scratch
   // C expression for a typed pointer to a tensor's first element ("kiln::at<float>(a, 128)"
   // for arena tensors, the constant's symbol for weights).
   std::string ptr(const std::string& tensor);
