@@ -239,6 +239,57 @@ inline void depthwise2d_blocked(const float* x, const float* w, const float* bia
   }
 }
 
+// Depthwise 2-D convolution of small images, where border outputs would dominate: channel by
+// channel the input is copied into the middle of `plane` [HP, WP] (planned scratch, HP * WP
+// floats, its zero border written once), so every output runs the unchecked window with the
+// weights in registers, four pixels of a row at a time. y may equal x (in place, when
+// OH * OW <= H * W): channel c's outputs land at or below its input, which is in the plane by then.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
+          int DH, int DW, typename Act>
+inline void depthwise2d_padded(const float* x, const float* w, const float* bias, float* plane, float* y, Act act) {
+  constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
+  constexpr int kRows = H < HP - PT ? H : HP - PT, kCols = W < WP - PL ? W : WP - PL;  // input in the plane
+  constexpr int OW4 = OW / 4 * 4;
+  for (int i = 0; i < HP * WP; ++i) plane[i] = 0.0f;
+  for (int c = 0; c < C; ++c) {
+    const float* xc = x + c * H * W;
+    for (int ih = 0; ih < kRows; ++ih)
+      for (int iw = 0; iw < kCols; ++iw) plane[(ih + PT) * WP + iw + PL] = xc[ih * W + iw];
+    float wk[KH * KW];
+    KILN_UNROLL
+    for (int i = 0; i < KH * KW; ++i) wk[i] = w[c * KH * KW + i];
+    const float b = bias ? bias[c] : 0.0f;
+    float* yc = y + c * OH * OW;
+    for (int oh = 0; oh < OH; ++oh) {
+      const float* xr = plane + oh * SH * WP;
+      float* yr = yc + oh * OW;
+      int ow = 0;
+      for (; ow < OW4; ow += 4) {
+        float a0 = b, a1 = b, a2 = b, a3 = b;
+        KILN_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_UNROLL
+          for (int kw = 0; kw < KW; ++kw) {
+            const float* xt = xr + kh * DH * WP + ow * SW + kw * DW;
+            const float wv = wk[kh * KW + kw];
+            a0 += wv * xt[0], a1 += wv * xt[SW], a2 += wv * xt[2 * SW], a3 += wv * xt[3 * SW];
+          }
+        }
+        yr[ow] = act(a0), yr[ow + 1] = act(a1), yr[ow + 2] = act(a2), yr[ow + 3] = act(a3);
+      }
+      for (; ow < OW; ++ow) {
+        float a = b;
+        KILN_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_UNROLL
+          for (int kw = 0; kw < KW; ++kw) a += wk[kh * KW + kw] * xr[kh * DH * WP + ow * SW + kw * DW];
+        }
+        yr[ow] = act(a);
+      }
+    }
+  }
+}
+
 // depthwise2d_blocked in place (as depthwise2d_inplace): channel c goes to the one-channel
 // temporary `tmp` [OH*OW], then down to the output's channel c over already-consumed input.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,

@@ -92,13 +92,32 @@ int64_t row_buffer_floats(const ConvGeom& g) {
   return g.C * k.KH * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
 }
 
+// Outputs along one dim whose window lies inside the input (as runtime conv_inner_begin/end).
+int64_t inner_outputs(int64_t n, int64_t k, int64_t s, int64_t p, int64_t d, int64_t o) {
+  const int64_t begin = p <= 0 ? 0 : (p + s - 1) / s;
+  const int64_t last = n - 1 - (k - 1) * d + p;
+  const int64_t end = last < 0 ? 0 : std::min(last / s + 1, o);
+  return std::max<int64_t>(0, end - begin);
+}
+
+// Floats of depthwise2d_padded's plane: the padded input span of one channel.
+int64_t padded_plane_floats(const Window& k) {
+  return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
+}
+
 // The register-blocked float kernels (runtime/kiln_conv_blocked.h), where the target has an FPU:
 // "pointwise", "depthwise", "rows" (a one-group 2-D convolution through a row buffer), or ""
 // for the plain kernels.
 std::string blocked_variant(const OpCtx& ctx, const ConvGeom& g) {
   if (!ctx.has_target() || !use_blocked_float(ctx.target()) || ctx.in(0).shape.size() == 5) return "";
   if (is_pointwise(g)) return "pointwise";
-  if (g.G == g.C && g.G == g.M) return "depthwise";
+  if (g.G == g.C && g.G == g.M) {
+    // Small images, where more than a quarter of the outputs touch the padding, copy each channel
+    // into a zero-padded plane first; larger ones run their border outputs checked.
+    const Window& k = g.w;
+    const int64_t inner = inner_outputs(k.H, k.KH, k.SH, k.PT, k.DH, k.OH) * inner_outputs(k.W, k.KW, k.SW, k.PL, k.DW, k.OW);
+    return 4 * inner < 3 * k.OH * k.OW ? "depthwise_padded" : "depthwise";
+  }
   if (g.G == 1) return "rows";
   return "";
 }
@@ -110,16 +129,25 @@ bool emit_blocked(OpCtx& ctx, const ConvGeom& g, const std::string& xo, const st
   if (v.empty()) return false;
   // The row buffer is planned scratch (see scratch()); without it the plain kernel runs.
   if (v == "rows" && ctx.node().attr_int("kiln_scratch_bytes", 0) < row_buffer_floats(g) * 4) return false;
+  if (v == "depthwise_padded" && ctx.node().attr_int("kiln_scratch_bytes", 0) < padded_plane_floats(g.w) * 4)
+    return false;
   const Window& k = g.w;
   include_blocked(ctx);
   const Tensor& w = ctx.in(1);
-  if (v != "depthwise" && packed->empty())
+  if ((v == "pointwise" || v == "rows") && packed->empty())
     *packed = ctx.add_const(w.name + "_p4", pack_rows4(w, g.M, w.name + " (rows packed by 4)"));
   std::string bias = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const float*>(nullptr)";
   std::string act = fused_act_expr(ctx.node());
   if (v == "pointwise") {
     ctx.w().line("kiln::pointwise_blocked<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.M, g.C, k.in_plane(),
                  ctx.in_ptr(0), xo, *packed, bias, ctx.out_ptr(0), yo, act);
+  } else if (v == "depthwise_padded") {
+    // In place too: y = x (see passes/inplace.cpp); the plane is the only temporary.
+    const bool inplace = ctx.node().attr_int("kiln_inplace_dw", 0) != 0;
+    ctx.w().line("kiln::depthwise2d_padded<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {});",
+                 g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW,
+                 inplace ? ctx.out_ptr(0) : ctx.in_ptr(0), xo, ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32),
+                 ctx.out_ptr(0), yo, act);
   } else if (v == "depthwise") {
     ctx.w().line("kiln::depthwise2d_blocked<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
                  g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0), xo,
@@ -146,7 +174,9 @@ Status emit(OpCtx& ctx) {
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
-    if (!ctx.node().attr_int("kiln_inplace_dw", 0) && emit_blocked(ctx, g, xo, yo, &packed)) continue;
+    if ((!ctx.node().attr_int("kiln_inplace_dw", 0) || blocked_variant(ctx, g) == "depthwise_padded") &&
+        emit_blocked(ctx, g, xo, yo, &packed))
+      continue;
     ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
     if (pointwise) {
       ctx.w().line("kiln::gemm_nn<{}, {}, {}, {}, 1, 1, 0>({}, {}{}, {}, 1.0f, 1.0f, {}{}, {});", g.M, k.in_plane(),
@@ -182,12 +212,14 @@ int64_t macs(OpCtx& ctx) {
 }
 
 // In-place depthwise (passes/inplace.cpp) needs one output channel of scratch, the blocked
-// convolution its row buffer.
+// convolution its row buffer, the padded depthwise (in place or not) its plane.
 int64_t scratch(OpCtx& ctx) {
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
+  const std::string v = blocked_variant(ctx, g);
+  if (v == "depthwise_padded") return padded_plane_floats(g.w) * static_cast<int64_t>(sizeof(float));
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
-  if (blocked_variant(ctx, g) == "rows") return row_buffer_floats(g) * static_cast<int64_t>(sizeof(float));
+  if (v == "rows") return row_buffer_floats(g) * static_cast<int64_t>(sizeof(float));
   return 0;
 }
 
