@@ -34,6 +34,33 @@
 
 namespace kiln {
 
+// Relu and Clip(0, hi) on the bit pattern, for the blocked kernels' stores. Non-negative floats
+// order as their int32 bits, so clearing negatives (one bic) and an integer minimum with
+// hi's bits clamp with integer instructions instead of an FPU compare and a flag transfer per
+// bound. Equal to ActMin{0} / ActClamp{0, hi} on every number (-0 becomes +0); a NaN comes out
+// as 0 or hi instead of NaN.
+struct ActReluBits {
+  float operator()(float v) const {
+    int32_t b;
+    __builtin_memcpy(&b, &v, sizeof b);
+    b = b < 0 ? 0 : b;
+    __builtin_memcpy(&v, &b, sizeof v);
+    return v;
+  }
+};
+struct ActClampBits {
+  float hi;  // > 0
+  float operator()(float v) const {
+    int32_t b, h;
+    __builtin_memcpy(&b, &v, sizeof b);
+    __builtin_memcpy(&h, &hi, sizeof h);
+    b = b < 0 ? 0 : b;
+    b = b < h ? b : h;
+    __builtin_memcpy(&v, &b, sizeof v);
+    return v;
+  }
+};
+
 // The tiles of one output row: outputs i (of 4 or 1) x pixels p (of 4 or 1) accumulate
 // b[i] + sum over R rows and KW taps of w[r * WS + kw * WI + i] * x[r * XS + p * SX + kw * DX],
 // and y[i * YS + p] = act(sum). The row loop runs twice unrolled, the taps completely.

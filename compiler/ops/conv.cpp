@@ -116,7 +116,11 @@ std::string blocked_variant(const OpCtx& ctx, const ConvGeom& g) {
     // into a zero-padded plane first; larger ones run their border outputs checked.
     const Window& k = g.w;
     const int64_t inner = inner_outputs(k.H, k.KH, k.SH, k.PT, k.DH, k.OH) * inner_outputs(k.W, k.KW, k.SW, k.PL, k.DW, k.OW);
-    return 4 * inner < 3 * k.OH * k.OW ? "depthwise_padded" : "depthwise";
+    // In place, the plane replaces the one-channel temporary: taken when not much larger.
+    const bool inplace = ctx.node().attr_int("kiln_inplace_dw", 0) != 0;
+    if (4 * inner < 3 * k.OH * k.OW || (inplace && 4 * padded_plane_floats(k) <= 5 * k.OH * k.OW))
+      return "depthwise_padded";
+    return "depthwise";
   }
   if (g.G == 1) return "rows";
   return "";
@@ -137,7 +141,7 @@ bool emit_blocked(OpCtx& ctx, const ConvGeom& g, const std::string& xo, const st
   if ((v == "pointwise" || v == "rows") && packed->empty())
     *packed = ctx.add_const(w.name + "_p4", pack_rows4(w, g.M, w.name + " (rows packed by 4)"));
   std::string bias = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const float*>(nullptr)";
-  std::string act = fused_act_expr(ctx.node());
+  std::string act = blocked_act_expr(ctx.node());
   if (v == "pointwise") {
     ctx.w().line("kiln::pointwise_blocked<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.M, g.C, k.in_plane(),
                  ctx.in_ptr(0), xo, *packed, bias, ctx.out_ptr(0), yo, act);
@@ -187,7 +191,8 @@ Status emit(OpCtx& ctx) {
       if (blocked_variant(ctx, g) == "depthwise") include_blocked(ctx);
       ctx.w().line("kiln::depthwise2d{}_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});",
                    blocked_variant(ctx, g) == "depthwise" ? "_blocked" : "", g.C, k.H, k.W, k.KH, k.KW, k.OH,
-                   k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.out_ptr(0), ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
+                   k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.out_ptr(0), ctx.in_ptr(1), bias, ctx.scratch_ptr(DType::kFloat32),
+                   blocked_variant(ctx, g) == "depthwise" ? blocked_act_expr(ctx.node()) : fused_act_expr(ctx.node()));
       continue;
     }
     if (three_d) {

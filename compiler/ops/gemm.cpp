@@ -115,7 +115,8 @@ Status emit(OpCtx& ctx) {
     cp = ctx.in_ptr(2);
     cst = broadcast_strides(ctx.in(2).shape, {d.M, d.N});
   }
-  std::string act = t == DType::kFloat32 ? fused_act_expr(ctx.node()) : "kiln::ActKeep{}";
+  std::string act = t == DType::kFloat32 ? (blocked ? blocked_act_expr(ctx.node()) : fused_act_expr(ctx.node()))
+                                         : "kiln::ActKeep{}";
   if (blocked) include_blocked(ctx);
   ctx.w().line("kiln::gemm_{}<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});",
                blocked ? "nt_blocked" : nt ? "nt" : "nn", d.M, d.N,

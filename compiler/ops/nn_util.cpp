@@ -1,6 +1,7 @@
 #include "compiler/ops/nn_util.h"
 
 #include <cmath>
+#include <limits>
 
 namespace kiln {
 
@@ -29,6 +30,16 @@ Tensor transpose_last2(const Tensor& t, const std::string& name) {
 }
 
 bool use_blocked_float(const Target& t) { return t.has_fpu_sp(); }
+
+std::string blocked_act_expr(const Node& n) {
+  const std::string act = n.attr_string("kiln_act", "");
+  if (act.empty() || act == "LeakyRelu" || !n.has_attr("kiln_act_lo")) return fused_act_expr(n);
+  const float lo = n.attr_float("kiln_act_lo", 0.0f);
+  const float hi = n.attr_float("kiln_act_hi", std::numeric_limits<float>::infinity());
+  if (lo != 0.0f || std::signbit(lo) || !(hi > 0.0f)) return fused_act_expr(n);
+  if (std::isinf(hi)) return "kiln::ActReluBits{}";
+  return fmt::format("kiln::ActClampBits{{{}}}", c_float(hi));
+}
 
 void include_blocked(OpCtx& ctx) {
   ctx.include("kiln_conv.h");

@@ -20,6 +20,10 @@ Tensor transpose_last2(const Tensor& t, const std::string& name);
 // runtime/kiln_conv_blocked.h (4 x 4 tiles of accumulators): on cores with a floating-point unit.
 // Without one every multiply-add is a library call and the plain kernels are as fast and smaller.
 bool use_blocked_float(const Target& t);
+// The blocked kernels' activation for node n: fused_act_expr, except that Relu and Clip(0, hi)
+// clamp on the bit pattern (kiln::ActReluBits / ActClampBits: integer instructions; a NaN may
+// come out as a bound).
+std::string blocked_act_expr(const Node& n);
 // Includes kiln_conv_blocked.h and the runtime headers it builds on.
 void include_blocked(OpCtx& ctx);
 
