@@ -184,6 +184,7 @@ inline void conv2d_blocked(const float* x, const float* wp, const float* bias, f
         const float* xr = x + (c * H + ih) * W;
         int i = 0;
         for (; i < kLeft; ++i) row[i] = 0.0f;
+        KILN_UNROLL_4
         for (; i < kLeft + kCopy; ++i) row[i] = xr[i - PL];
         for (; i < WP; ++i) row[i] = 0.0f;
       }
@@ -269,7 +270,7 @@ inline void depthwise2d_blocked(const float* x, const float* w, const float* bia
 // Depthwise 2-D convolution of small images, where border outputs would dominate: channel by
 // channel the input is copied into the middle of `plane` [HP, WP] (planned scratch, HP * WP
 // floats, its zero border written once), so every output runs the unchecked window with the
-// weights in registers, four pixels of a row at a time. y may equal x (in place, when
+// weights in registers, 2 rows x 4 pixels at a time. y may equal x (in place, when
 // OH * OW <= H * W): channel c's outputs land at or below its input, which is in the plane by then.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
@@ -280,14 +281,51 @@ inline void depthwise2d_padded(const float* x, const float* w, const float* bias
   for (int i = 0; i < HP * WP; ++i) plane[i] = 0.0f;
   for (int c = 0; c < C; ++c) {
     const float* xc = x + c * H * W;
-    for (int ih = 0; ih < kRows; ++ih)
+    for (int ih = 0; ih < kRows; ++ih) {
+      KILN_UNROLL_4
       for (int iw = 0; iw < kCols; ++iw) plane[(ih + PT) * WP + iw + PL] = xc[ih * W + iw];
+    }
     float wk[KH * KW];
     KILN_UNROLL
     for (int i = 0; i < KH * KW; ++i) wk[i] = w[c * KH * KW + i];
     const float b = bias ? bias[c] : 0.0f;
     float* yc = y + c * OH * OW;
-    for (int oh = 0; oh < OH; ++oh) {
+    int oh = 0;
+    for (; oh + 2 <= OH; oh += 2) {  // two output rows share the input rows their windows overlap
+      const float* xr = plane + oh * SH * WP;
+      float* yr = yc + oh * OW;
+      int ow = 0;
+      for (; ow < OW4; ow += 4) {
+        float a0 = b, a1 = b, a2 = b, a3 = b, e0 = b, e1 = b, e2 = b, e3 = b;
+        KILN_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_UNROLL
+          for (int kw = 0; kw < KW; ++kw) {
+            const float* xt = xr + kh * DH * WP + ow * SW + kw * DW;
+            const float* xu = xt + SH * WP;
+            const float wv = wk[kh * KW + kw];
+            a0 += wv * xt[0], a1 += wv * xt[SW], a2 += wv * xt[2 * SW], a3 += wv * xt[3 * SW];
+            e0 += wv * xu[0], e1 += wv * xu[SW], e2 += wv * xu[2 * SW], e3 += wv * xu[3 * SW];
+          }
+        }
+        yr[ow] = act(a0), yr[ow + 1] = act(a1), yr[ow + 2] = act(a2), yr[ow + 3] = act(a3);
+        yr[OW + ow] = act(e0), yr[OW + ow + 1] = act(e1), yr[OW + ow + 2] = act(e2), yr[OW + ow + 3] = act(e3);
+      }
+      for (; ow < OW; ++ow) {
+        float a = b, e = b;
+        KILN_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_UNROLL
+          for (int kw = 0; kw < KW; ++kw) {
+            const float* xt = xr + kh * DH * WP + ow * SW + kw * DW;
+            a += wk[kh * KW + kw] * xt[0];
+            e += wk[kh * KW + kw] * xt[SH * WP];
+          }
+        }
+        yr[ow] = act(a), yr[OW + ow] = act(e);
+      }
+    }
+    for (; oh < OH; ++oh) {
       const float* xr = plane + oh * SH * WP;
       float* yr = yc + oh * OW;
       int ow = 0;
