@@ -3,9 +3,12 @@
 // emitters' choice of them by target.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "codegen/module.h"
 #include "compiler/ops/infer.h"
 #include "compiler/ops/nn_util.h"
+#include "passes/passes.h"
 #include "runtime/kiln_conv_blocked.h"
 #include "tests/test_util.h"
 
@@ -110,9 +113,9 @@ TEST_CASE("conv2d_blocked matches the reference with dilation, odd widths and a 
   n.set_float("kiln_act_lo", -0.5f);
   n.set_float("kiln_act_hi", 0.5f);
   std::vector<float> want = reference(g);
-  REQUIRE(g.tensor("y").shape == Shape{1, 9, 6, 12});
+  REQUIRE(g.tensor("y").shape == Shape{1, 9, 8, 12});
   std::vector<float> rows(3 * 3 * 16), got(want.size()), wp = packed(g, "w", 9);
-  kiln::conv2d_blocked<3, 9, 13, 9, 3, 3, 6, 12, 1, 1, 2, 1, 2, 2>(g.tensor("x").as<float>(), wp.data(),
+  kiln::conv2d_blocked<3, 9, 13, 9, 3, 3, 8, 12, 1, 1, 2, 1, 2, 2>(g.tensor("x").as<float>(), wp.data(),
                                                                    g.tensor("b").as<float>(), rows.data(),
                                                                    got.data(), kiln::ActClamp{-0.5f, 0.5f});
   check_close(got, want);
@@ -219,4 +222,87 @@ TEST_CASE("Conv picks the blocked kernels on FPU targets and the plain ones with
     conv_graph(g, {1, 4, 5, 5}, {6, 2, 3, 3}).set_int("group", 2);
     CHECK_THAT(emit_for(g, "cortex-m4"), Catch::Contains("kiln::conv2d<"));
   }
+}
+
+TEST_CASE("depthwise2d_padded matches the reference, in place too, at stride 1 and 2 with dilation",
+          "[ops][nn][blocked]") {
+  SECTION("25x5 (most outputs on the border), stride 1, pad 1, in place") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 3, 25, 5}, {3, 1, 3, 3});
+    n.set_int("group", 3);
+    n.set_ints("pads", {1, 1, 1, 1});
+    std::vector<float> want = reference(g);
+    std::vector<float> got(want.size()), plane(27 * 7, 9.0f);  // stale values must not leak in
+    kiln::depthwise2d_padded<3, 25, 5, 3, 3, 25, 5, 1, 1, 1, 1, 1, 1>(
+        g.tensor("x").as<float>(), g.tensor("w").as<float>(), g.tensor("b").as<float>(), plane.data(), got.data(),
+        kiln::ActNone{});
+    check_close(got, want);
+    std::vector<float> xy = test::values(g.tensor("x"));
+    kiln::depthwise2d_padded<3, 25, 5, 3, 3, 25, 5, 1, 1, 1, 1, 1, 1>(
+        xy.data(), g.tensor("w").as<float>(), g.tensor("b").as<float>(), plane.data(), xy.data(), kiln::ActNone{});
+    check_close(xy, want);
+  }
+  SECTION("stride 2, asymmetric pads, dilation 2 in width, odd rows, in place") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 5, 11, 10}, {5, 1, 3, 3});
+    n.set_int("group", 5);
+    n.set_ints("strides", {2, 2});
+    n.set_ints("dilations", {1, 2});
+    n.set_ints("pads", {0, 2, 1, 1});
+    std::vector<float> want = reference(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 5, 5, 5});
+    // HP = 4 * 2 + 2 + 1 = 11, WP = 4 * 2 + 4 + 1 = 13.
+    std::vector<float> xy = test::values(g.tensor("x")), plane(11 * 13);
+    kiln::depthwise2d_padded<5, 11, 10, 3, 3, 5, 5, 2, 2, 0, 2, 1, 2>(
+        xy.data(), g.tensor("w").as<float>(), g.tensor("b").as<float>(), plane.data(), xy.data(), kiln::ActNone{});
+    xy.resize(want.size());
+    check_close(xy, want);
+  }
+}
+
+TEST_CASE("the bit-pattern Relu and Clip(0, hi) agree with ActMin and ActClamp on numbers", "[ops][nn][blocked]") {
+  const float values[] = {-1e30f, -6.5f, -1.0f, -1e-40f, -0.0f, 0.0f, 1e-40f, 1e-7f, 0.5f, 5.999999f, 6.0f,
+                          6.000001f, 1e30f, __builtin_inff(), -__builtin_inff()};
+  for (float v : values) {
+    CHECK(kiln::ActReluBits{}(v) == kiln::ActMin{0.0f}(v));
+    CHECK(kiln::ActClampBits{6.0f}(v) == kiln::ActClamp{0.0f, 6.0f}(v));
+  }
+  CHECK_FALSE(std::signbit(kiln::ActReluBits{}(-0.0f)));
+}
+
+TEST_CASE("Conv runs small depthwise images through the padded plane, with the plane as scratch",
+          "[ops][nn][blocked]") {
+  Graph g;
+  Node& n = conv_graph(g, {1, 4, 6, 6}, {4, 1, 3, 3});
+  n.set_int("group", 4);
+  n.set_ints("pads", {1, 1, 1, 1});
+  n.set_string("kiln_act", "Clip");
+  n.set_float("kiln_act_lo", 0.0f);
+  n.set_float("kiln_act_hi", 6.0f);
+  std::string code = emit_for(g, "cortex-m4");
+  CHECK_THAT(code, Catch::Contains("kiln::depthwise2d_padded<4, 6, 6, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1>"));
+  CHECK_THAT(code, Catch::Contains("kiln::ActClampBits{6.0f}"));
+  CHECK(g.nodes[0].attr_int("kiln_scratch_bytes", 0) == 8 * 8 * 4);
+  Graph h;  // 24x24: nearly every output is inside, the border runs checked, no scratch
+  conv_graph(h, {1, 4, 24, 24}, {4, 1, 3, 3}).set_int("group", 4);
+  h.nodes[0].set_ints("pads", {1, 1, 1, 1});
+  CHECK_THAT(emit_for(h, "cortex-m4"), Catch::Contains("kiln::depthwise2d_blocked<4, 24, 24"));
+  CHECK(h.nodes[0].attr_int("kiln_scratch_bytes", 0) == 0);
+}
+
+TEST_CASE("the arena holds a blocked convolution's row buffer", "[ops][nn][blocked][memory]") {
+  Graph g;
+  conv_graph(g, {1, 2, 6, 6}, {4, 2, 3, 3}).set_ints("pads", {1, 1, 1, 1});
+  REQUIRE(infer_graph(g, false).is_ok());
+  PassContext ctx;
+  ctx.target = find_target("cortex-m4");
+  REQUIRE(run_plan_memory(g, ctx).status.is_ok());
+  const int64_t scratch = g.nodes[0].attr_int("kiln_scratch_bytes", 0);
+  CHECK(scratch == 2 * 3 * 8 * 4);
+  ModuleOptions opt;
+  opt.name = "m";
+  auto mod = write_module(g, *ctx.target, opt);
+  REQUIRE(mod.has_value());
+  CHECK(static_cast<int64_t>(mod->arena_bytes) >= g.nodes[0].attr_int("kiln_scratch_offset", -1) + scratch);
+  CHECK_THAT(mod->files.at("m.cpp"), Catch::Contains("kiln::conv2d_blocked<2, 6, 6, 4, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1>"));
 }
