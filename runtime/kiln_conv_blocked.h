@@ -61,10 +61,12 @@ struct ActClampBits {
   }
 };
 
-// The tiles of one output row: outputs i (of 4 or 1) x pixels p (of 4 or 1) accumulate
-// b[i] + sum over R rows and KW taps of w[r * WS + kw * WI + i] * x[r * XS + p * SX + kw * DX],
-// and y[i * YS + p] = act(sum). The row loop runs twice unrolled, the taps completely.
-template <int R, int KW, int WS, int XS, int SX, int DX, int YS, typename Act>
+// The tiles of one output row: outputs i (of 4 or 1) x pixels p (of 4 or 1) accumulate b[i] plus,
+// over R x R2 rows (r, r2) and KW taps, w[((r * WR + r2) * KW + kw) * 4 + i] (packed; plain
+// rows: w[(r * WR + r2) * KW + kw]) times x[r * XS + r2 * XS2 + p * SX + kw * DX], and store
+// y[i * YS + p] = act(sum). WR >= R2 is the weights' rows per r (R2 of them are used). The r loop
+// runs twice unrolled, the r2 rows and the taps completely.
+template <int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX, int YS, typename Act>
 inline void tile4x4(const float* x, const float* w, const float* b, float* y, Act act) {
   float a00 = b[0], a01 = b[0], a02 = b[0], a03 = b[0];
   float a10 = b[1], a11 = b[1], a12 = b[1], a13 = b[1];
@@ -73,15 +75,18 @@ inline void tile4x4(const float* x, const float* w, const float* b, float* y, Ac
   KILN_UNROLL_2
   for (int r = 0; r < R; ++r) {
     KILN_UNROLL
-    for (int kw = 0; kw < KW; ++kw) {
-      const float* xk = x + r * XS + kw * DX;
-      const float* wk = w + r * WS + kw * 4;
-      const float x0 = xk[0], x1 = xk[SX], x2 = xk[2 * SX], x3 = xk[3 * SX];
-      const float w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3];
-      a00 += w0 * x0, a01 += w0 * x1, a02 += w0 * x2, a03 += w0 * x3;
-      a10 += w1 * x0, a11 += w1 * x1, a12 += w1 * x2, a13 += w1 * x3;
-      a20 += w2 * x0, a21 += w2 * x1, a22 += w2 * x2, a23 += w2 * x3;
-      a30 += w3 * x0, a31 += w3 * x1, a32 += w3 * x2, a33 += w3 * x3;
+    for (int r2 = 0; r2 < R2; ++r2) {
+      KILN_UNROLL
+      for (int kw = 0; kw < KW; ++kw) {
+        const float* xk = x + r * XS + r2 * XS2 + kw * DX;
+        const float* wk = w + ((r * WR + r2) * KW + kw) * 4;
+        const float x0 = xk[0], x1 = xk[SX], x2 = xk[2 * SX], x3 = xk[3 * SX];
+        const float w0 = wk[0], w1 = wk[1], w2 = wk[2], w3 = wk[3];
+        a00 += w0 * x0, a01 += w0 * x1, a02 += w0 * x2, a03 += w0 * x3;
+        a10 += w1 * x0, a11 += w1 * x1, a12 += w1 * x2, a13 += w1 * x3;
+        a20 += w2 * x0, a21 += w2 * x1, a22 += w2 * x2, a23 += w2 * x3;
+        a30 += w3 * x0, a31 += w3 * x1, a32 += w3 * x2, a33 += w3 * x3;
+      }
     }
   }
   y[0] = act(a00), y[1] = act(a01), y[2] = act(a02), y[3] = act(a03);
@@ -89,69 +94,87 @@ inline void tile4x4(const float* x, const float* w, const float* b, float* y, Ac
   y[2 * YS] = act(a20), y[2 * YS + 1] = act(a21), y[2 * YS + 2] = act(a22), y[2 * YS + 3] = act(a23);
   y[3 * YS] = act(a30), y[3 * YS + 1] = act(a31), y[3 * YS + 2] = act(a32), y[3 * YS + 3] = act(a33);
 }
-template <int R, int KW, int WS, int XS, int DX, int YS, typename Act>
+template <int R, int R2, int WR, int KW, int XS, int XS2, int DX, int YS, typename Act>
 inline void tile4x1(const float* x, const float* w, const float* b, float* y, Act act) {
   float a0 = b[0], a1 = b[1], a2 = b[2], a3 = b[3];
   KILN_UNROLL_2
   for (int r = 0; r < R; ++r) {
     KILN_UNROLL
-    for (int kw = 0; kw < KW; ++kw) {
-      const float xv = x[r * XS + kw * DX];
-      const float* wk = w + r * WS + kw * 4;
-      a0 += wk[0] * xv, a1 += wk[1] * xv, a2 += wk[2] * xv, a3 += wk[3] * xv;
+    for (int r2 = 0; r2 < R2; ++r2) {
+      KILN_UNROLL
+      for (int kw = 0; kw < KW; ++kw) {
+        const float xv = x[r * XS + r2 * XS2 + kw * DX];
+        const float* wk = w + ((r * WR + r2) * KW + kw) * 4;
+        a0 += wk[0] * xv, a1 += wk[1] * xv, a2 += wk[2] * xv, a3 += wk[3] * xv;
+      }
     }
   }
   y[0] = act(a0), y[YS] = act(a1), y[2 * YS] = act(a2), y[3 * YS] = act(a3);
 }
-template <int R, int KW, int WS, int XS, int SX, int DX, typename Act>
+template <int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX, typename Act>
 inline void tile1x4(const float* x, const float* w, float b, float* y, Act act) {
   float a0 = b, a1 = b, a2 = b, a3 = b;
   KILN_UNROLL_2
   for (int r = 0; r < R; ++r) {
     KILN_UNROLL
-    for (int kw = 0; kw < KW; ++kw) {
-      const float* xk = x + r * XS + kw * DX;
-      const float wv = w[r * WS + kw];
-      a0 += wv * xk[0], a1 += wv * xk[SX], a2 += wv * xk[2 * SX], a3 += wv * xk[3 * SX];
+    for (int r2 = 0; r2 < R2; ++r2) {
+      KILN_UNROLL
+      for (int kw = 0; kw < KW; ++kw) {
+        const float* xk = x + r * XS + r2 * XS2 + kw * DX;
+        const float wv = w[(r * WR + r2) * KW + kw];
+        a0 += wv * xk[0], a1 += wv * xk[SX], a2 += wv * xk[2 * SX], a3 += wv * xk[3 * SX];
+      }
     }
   }
   y[0] = act(a0), y[1] = act(a1), y[2] = act(a2), y[3] = act(a3);
 }
-template <int R, int KW, int WS, int XS, int DX>
+template <int R, int R2, int WR, int KW, int XS, int XS2, int DX>
 inline float tile1x1(const float* x, const float* w, float a) {
   for (int r = 0; r < R; ++r) {
     KILN_UNROLL
-    for (int kw = 0; kw < KW; ++kw) a += w[r * WS + kw] * x[r * XS + kw * DX];
+    for (int r2 = 0; r2 < R2; ++r2) {
+      KILN_UNROLL
+      for (int kw = 0; kw < KW; ++kw) a += w[(r * WR + r2) * KW + kw] * x[r * XS + r2 * XS2 + kw * DX];
+    }
   }
   return a;
 }
 
-// One output row of a convolution over "rows" (R of them, XS apart, each holding the KW taps
-// of every pixel: pixel p's tap kw at p * SX + kw * DX): y[m * YS + p] for the M outputs and P
-// pixels, with weights packed by pack_rows4 over K = R * KW. Pointwise convolution is the case
-// R = C, KW = 1, XS = pixels; the general convolution runs it on its row buffer.
-template <int M, int P, int R, int KW, int XS, int SX, int DX, int YS, typename Act>
-inline void conv_rows_blocked(const float* x, const float* wp, const float* bias, float* y, Act act) {
-  constexpr int K = R * KW;
-  constexpr int M4 = M / 4 * 4, P4 = P / 4 * 4;
+// Pixels [p0, p1) of one output row of M outputs over R x R2 rows (addressing as the tiles),
+// with weights packed by pack_rows4 over K = R * WR * KW, starting at weight row r2 = w0 of each
+// r: 4 x 4 tiles, then the ragged edges.
+template <int M, int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX, int YS, typename Act>
+inline void conv_span_blocked(const float* x, const float* wp, const float* bias, float* y, int p0, int p1,
+                              Act act, int w0 = 0) {
+  constexpr int K = R * WR * KW;
+  constexpr int M4 = M / 4 * 4;
   int m = 0;
   for (; m < M4; m += 4) {
-    const float* wm = wp + m * K;
+    const float* wm = wp + m * K + w0 * KW * 4;
     const float b[4] = {bias ? bias[m] : 0.0f, bias ? bias[m + 1] : 0.0f, bias ? bias[m + 2] : 0.0f,
                         bias ? bias[m + 3] : 0.0f};
     float* ym = y + m * YS;
-    int p = 0;
-    for (; p < P4; p += 4) tile4x4<R, KW, KW * 4, XS, SX, DX, YS>(x + p * SX, wm, b, ym + p, act);
-    for (; p < P; ++p) tile4x1<R, KW, KW * 4, XS, DX, YS>(x + p * SX, wm, b, ym + p, act);
+    int p = p0;
+    for (; p + 4 <= p1; p += 4) tile4x4<R, R2, WR, KW, XS, XS2, SX, DX, YS>(x + p * SX, wm, b, ym + p, act);
+    for (; p < p1; ++p) tile4x1<R, R2, WR, KW, XS, XS2, DX, YS>(x + p * SX, wm, b, ym + p, act);
   }
   for (; m < M; ++m) {  // rows past the last block of four, stored as they are
-    const float* wm = wp + m * K;
+    const float* wm = wp + m * K + w0 * KW;
     const float b = bias ? bias[m] : 0.0f;
     float* ym = y + m * YS;
-    int p = 0;
-    for (; p < P4; p += 4) tile1x4<R, KW, KW, XS, SX, DX>(x + p * SX, wm, b, ym + p, act);
-    for (; p < P; ++p) ym[p] = act(tile1x1<R, KW, KW, XS, DX>(x + p * SX, wm, b));
+    int p = p0;
+    for (; p + 4 <= p1; p += 4) tile1x4<R, R2, WR, KW, XS, XS2, SX, DX>(x + p * SX, wm, b, ym + p, act);
+    for (; p < p1; ++p) ym[p] = act(tile1x1<R, R2, WR, KW, XS, XS2, DX>(x + p * SX, wm, b));
   }
+}
+
+// One output row of a convolution over "rows" (R of them, XS apart, each holding the KW taps
+// of every pixel: pixel p's tap kw at p * SX + kw * DX): y[m * YS + p] for the M outputs and P
+// pixels. Pointwise convolution is the case R = C, KW = 1, XS = pixels; the general convolution
+// runs it on its row buffer.
+template <int M, int P, int R, int KW, int XS, int SX, int DX, int YS, typename Act>
+inline void conv_rows_blocked(const float* x, const float* wp, const float* bias, float* y, Act act) {
+  conv_span_blocked<M, R, 1, 1, KW, XS, 0, SX, DX, YS>(x, wp, bias, y, 0, P, act);
 }
 
 // Pointwise convolution y[M, P] = act(W[M, C] . x[C, P] + bias), W packed by pack_rows4.
@@ -190,6 +213,90 @@ inline void conv2d_blocked(const float* x, const float* wp, const float* bias, f
       }
     }
     conv_rows_blocked<M, OW, C * KH, KW, WP, SW, DW, OH * OW>(rows, wp, bias, y + oh * OW, act);
+  }
+}
+
+// Output row oh's pixels [kBegin, kEnd) (windows inside the input horizontally) of the direct
+// convolution, over the N kernel rows from kh0 (the rows inside the input): conv_span_blocked
+// with the row count N a template constant, found by recursion from KH down.
+template <int N, int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SW, int PL, int DH, int DW>
+struct DirectRows {
+  template <typename Act>
+  static void run(int n, int kh0, const float* x, const float* wp, const float* bias, float* y, int p1, Act act) {
+    if (n != N) {
+      DirectRows<N - 1, C, H, W, M, KH, KW, OH, OW, SW, PL, DH, DW>::run(n, kh0, x, wp, bias, y, p1, act);
+      return;
+    }
+    conv_span_blocked<M, C, N, KH, KW, H * W, DH * W, SW, DW, OH * OW>(x, wp, bias, y, 0, p1, act, kh0);
+  }
+};
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SW, int PL, int DH, int DW>
+struct DirectRows<0, C, H, W, M, KH, KW, OH, OW, SW, PL, DH, DW> {
+  template <typename Act>
+  static void run(int, int, const float*, const float*, const float*, float*, int, Act) {}
+};
+
+// The same convolution without a row buffer, for when the arena has no room for one (the
+// planner drops the optional scratch at its peak, see passes/plan_memory): pixels whose window
+// lies inside the input horizontally read it directly (rows (c, kh): c * H * W + kh * DH * W,
+// only the kernel rows inside the input), the few others run a bounds-checked window.
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
+          int DH, int DW, typename Act>
+inline void conv2d_blocked_direct(const float* x, const float* wp, const float* bias, float* y, Act act) {
+  constexpr int K = C * KH * KW, OP = OH * OW, M4 = M / 4 * 4;
+  constexpr int kBegin = conv_inner_begin(PL, SW);
+  constexpr int kEnd = conv_inner_end(W, KW, SW, PL, DW, OW);
+  // One pixel of every output channel, every tap checked: blocks of four, then single rows.
+  auto checked = [&](int oh, int ow) {
+    const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
+    int kh0, kh1, kw0, kw1;
+    conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+    conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+    int m = 0;
+    for (; m < M4; m += 4) {
+      const float* wm = wp + m * K;
+      float a0 = bias ? bias[m] : 0.0f, a1 = bias ? bias[m + 1] : 0.0f;
+      float a2 = bias ? bias[m + 2] : 0.0f, a3 = bias ? bias[m + 3] : 0.0f;
+      for (int c = 0; c < C; ++c)
+        for (int kh = kh0; kh < kh1; ++kh) {
+          const float* xr = x + (c * H + ih0 + kh * DH) * W + iw0;
+          const float* wr = wm + (c * KH + kh) * KW * 4;
+          for (int kw = kw0; kw < kw1; ++kw) {
+            const float xv = xr[kw * DW];
+            a0 += wr[kw * 4] * xv, a1 += wr[kw * 4 + 1] * xv, a2 += wr[kw * 4 + 2] * xv, a3 += wr[kw * 4 + 3] * xv;
+          }
+        }
+      float* ym = y + m * OP + oh * OW + ow;
+      ym[0] = act(a0), ym[OP] = act(a1), ym[2 * OP] = act(a2), ym[3 * OP] = act(a3);
+    }
+    for (; m < M; ++m) {
+      const float* wm = wp + m * K;
+      float a = bias ? bias[m] : 0.0f;
+      for (int c = 0; c < C; ++c)
+        for (int kh = kh0; kh < kh1; ++kh) {
+          const float* xr = x + (c * H + ih0 + kh * DH) * W + iw0;
+          const float* wr = wm + (c * KH + kh) * KW;
+          for (int kw = kw0; kw < kw1; ++kw) a += wr[kw] * xr[kw * DW];
+        }
+      y[m * OP + oh * OW + ow] = act(a);
+    }
+  };
+  for (int oh = 0; oh < OH; ++oh) {
+    if (kBegin >= kEnd) {
+      for (int ow = 0; ow < OW; ++ow) checked(oh, ow);
+      continue;
+    }
+    const int ih0 = oh * SH - PT;
+    int kh0, kh1;
+    conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+    for (int ow = 0; ow < kBegin; ++ow) checked(oh, ow);
+    if (kh1 > kh0)
+      DirectRows<KH, C, H, W, M, KH, KW, OH, OW, SW, PL, DH, DW>::run(
+          kh1 - kh0, kh0, x + (ih0 + kh0 * DH) * W + kBegin * SW - PL, wp, bias, y + oh * OW + kBegin,
+          kEnd - kBegin, act);
+    else
+      for (int ow = kBegin; ow < kEnd; ++ow) checked(oh, ow);  // only padding: the bias
+    for (int ow = kEnd; ow < OW; ++ow) checked(oh, ow);
   }
 }
 

@@ -106,8 +106,8 @@ int64_t padded_plane_floats(const Window& k) {
 }
 
 // The register-blocked float kernels (runtime/kiln_conv_blocked.h), where the target has an FPU:
-// "pointwise", "depthwise", "rows" (a one-group 2-D convolution through a row buffer), or ""
-// for the plain kernels.
+// "pointwise", "depthwise", "depthwise_padded", "rows" (a one-group 2-D convolution, through a
+// row buffer when the arena has room for it), or "" for the plain kernels.
 std::string blocked_variant(const OpCtx& ctx, const ConvGeom& g) {
   if (!ctx.has_target() || !use_blocked_float(ctx.target()) || ctx.in(0).shape.size() == 5) return "";
   if (is_pointwise(g)) return "pointwise";
@@ -129,12 +129,15 @@ std::string blocked_variant(const OpCtx& ctx, const ConvGeom& g) {
 // Emits the blocked kernel call for batch n; false when the node keeps the plain kernels.
 bool emit_blocked(OpCtx& ctx, const ConvGeom& g, const std::string& xo, const std::string& yo,
                   std::string* packed) {
-  const std::string v = blocked_variant(ctx, g);
+  std::string v = blocked_variant(ctx, g);
   if (v.empty()) return false;
-  // The row buffer is planned scratch (see scratch()); without it the plain kernel runs.
-  if (v == "rows" && ctx.node().attr_int("kiln_scratch_bytes", 0) < row_buffer_floats(g) * 4) return false;
-  if (v == "depthwise_padded" && ctx.node().attr_int("kiln_scratch_bytes", 0) < padded_plane_floats(g.w) * 4)
-    return false;
+  // The row buffer is optional planned scratch (see scratch()): without it the direct variant runs.
+  const bool row_buffer = ctx.node().attr_int("kiln_scratch_bytes", 0) >= row_buffer_floats(g) * 4;
+  const bool plane = ctx.node().attr_int("kiln_scratch_bytes", 0) >= padded_plane_floats(g.w) * 4;
+  if (v == "depthwise_padded" && !plane) {
+    if (ctx.node().attr_int("kiln_inplace_dw", 0)) return false;
+    v = "depthwise";  // the plane was optional (see scratch()) and dropped
+  }
   const Window& k = g.w;
   include_blocked(ctx);
   const Tensor& w = ctx.in(1);
@@ -156,6 +159,10 @@ bool emit_blocked(OpCtx& ctx, const ConvGeom& g, const std::string& xo, const st
     ctx.w().line("kiln::depthwise2d_blocked<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
                  g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0), xo,
                  ctx.in_ptr(1), bias, ctx.out_ptr(0), yo, act);
+  } else if (!row_buffer) {
+    ctx.w().line("kiln::conv2d_blocked_direct<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}{}, {});",
+                 g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0),
+                 xo, *packed, bias, ctx.out_ptr(0), yo, act);
   } else {
     ctx.w().line("kiln::conv2d_blocked<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {});",
                  g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(0),
@@ -222,9 +229,17 @@ int64_t scratch(OpCtx& ctx) {
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
   const std::string v = blocked_variant(ctx, g);
-  if (v == "depthwise_padded") return padded_plane_floats(g.w) * static_cast<int64_t>(sizeof(float));
+  if (v == "depthwise_padded") {
+    // Optional out of place (depthwise2d_blocked needs none); in place it replaces the temporary.
+    if (!ctx.node().attr_int("kiln_inplace_dw", 0)) ctx.node().set_int("kiln_scratch_optional", 1);
+    return padded_plane_floats(g.w) * static_cast<int64_t>(sizeof(float));
+  }
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
-  if (v == "rows") return row_buffer_floats(g) * static_cast<int64_t>(sizeof(float));
+  if (v == "rows") {
+    // Optional: plan-memory drops it where it would raise the arena (the direct variant runs).
+    ctx.node().set_int("kiln_scratch_optional", 1);
+    return row_buffer_floats(g) * static_cast<int64_t>(sizeof(float));
+  }
   return 0;
 }
 

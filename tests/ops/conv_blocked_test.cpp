@@ -290,13 +290,23 @@ TEST_CASE("Conv runs small depthwise images through the padded plane, with the p
   CHECK(h.nodes[0].attr_int("kiln_scratch_bytes", 0) == 0);
 }
 
-TEST_CASE("the arena holds a blocked convolution's row buffer", "[ops][nn][blocked][memory]") {
+TEST_CASE("a row buffer that fits below the arena's peak is kept, and the arena holds it", "[ops][nn][blocked][memory]") {
+  // x [2x6x6] -> 3x3 conv -> t [4x6x6] -> 1x1 conv -> y [16x6x6]: the peak (t and y) is at the
+  // pointwise step, so the first convolution's row buffer fits beside x and t.
   Graph g;
-  conv_graph(g, {1, 2, 6, 6}, {4, 2, 3, 3}).set_ints("pads", {1, 1, 1, 1});
+  g.opset = 17;
+  test::add_input(g, "x", {1, 2, 6, 6});
+  test::add_const(g, "w1", {4, 2, 3, 3}, noise(72, 7));
+  test::add_const(g, "w2", {16, 4, 1, 1}, noise(64, 8));
+  test::add_node(g, "Conv", {"x", "w1"}, {"t"}, "c1").set_ints("pads", {1, 1, 1, 1});
+  test::add_node(g, "Conv", {"t", "w2"}, {"y"}, "c2");
+  g.outputs = {"y"};
   REQUIRE(infer_graph(g, false).is_ok());
   PassContext ctx;
   ctx.target = find_target("cortex-m4");
-  REQUIRE(run_plan_memory(g, ctx).status.is_ok());
+  PassResult r = run_plan_memory(g, ctx);
+  REQUIRE(r.status.is_ok());
+  CHECK(r.stats["arena-bytes"] == r.stats["liveness-bound"]);
   const int64_t scratch = g.nodes[0].attr_int("kiln_scratch_bytes", 0);
   CHECK(scratch == 2 * 3 * 8 * 4);
   ModuleOptions opt;
@@ -305,4 +315,59 @@ TEST_CASE("the arena holds a blocked convolution's row buffer", "[ops][nn][block
   REQUIRE(mod.has_value());
   CHECK(static_cast<int64_t>(mod->arena_bytes) >= g.nodes[0].attr_int("kiln_scratch_offset", -1) + scratch);
   CHECK_THAT(mod->files.at("m.cpp"), Catch::Contains("kiln::conv2d_blocked<2, 6, 6, 4, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1>"));
+}
+
+TEST_CASE("conv2d_blocked_direct (no row buffer) matches the reference on ragged shapes", "[ops][nn][blocked]") {
+  SECTION("stride 2, pads on every side, 7 outputs") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 5, 8, 11}, {7, 5, 3, 2});
+    n.set_ints("strides", {2, 2});
+    n.set_ints("pads", {1, 0, 2, 1});
+    std::vector<float> want = reference(g);
+    std::vector<float> got(want.size()), wp = packed(g, "w", 7);
+    kiln::conv2d_blocked_direct<5, 8, 11, 7, 3, 2, 5, 6, 2, 2, 1, 0, 1, 1>(
+        g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(), kiln::ActNone{});
+    check_close(got, want);
+  }
+  SECTION("dilation 2, wide pads (rows with one kernel row inside), 9 outputs, fused clamp") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 3, 9, 13}, {9, 3, 3, 3});
+    n.set_ints("dilations", {2, 2});
+    n.set_ints("pads", {3, 1, 3, 2});
+    n.set_string("kiln_act", "Clip");
+    n.set_float("kiln_act_lo", 0.0f);
+    n.set_float("kiln_act_hi", 0.5f);
+    std::vector<float> want = reference(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 9, 11, 12});
+    std::vector<float> got(want.size()), wp = packed(g, "w", 9);
+    kiln::conv2d_blocked_direct<3, 9, 13, 9, 3, 3, 11, 12, 1, 1, 3, 1, 2, 2>(
+        g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(), kiln::ActClampBits{0.5f});
+    check_close(got, want);
+  }
+}
+
+TEST_CASE("plan-memory drops a row buffer that would raise the arena and Conv runs the direct variant",
+          "[ops][nn][blocked][memory]") {
+  // x -> conv a (3x3, pad 1) -> conv b (3x3, pad 1) -> y: both steps hold two 8x12x12 tensors, the
+  // liveness bound; every row buffer would add to it.
+  Graph g;
+  g.opset = 17;
+  test::add_input(g, "x", {1, 8, 12, 12});
+  test::add_const(g, "wa", {8, 8, 3, 3}, noise(576, 7));
+  test::add_const(g, "wb", {8, 8, 3, 3}, noise(576, 8));
+  test::add_node(g, "Conv", {"x", "wa"}, {"a"}, "ca").set_ints("pads", {1, 1, 1, 1});
+  test::add_node(g, "Conv", {"a", "wb"}, {"y"}, "cb").set_ints("pads", {1, 1, 1, 1});
+  g.outputs = {"y"};
+  REQUIRE(infer_graph(g, false).is_ok());
+  PassContext ctx;
+  ctx.target = find_target("cortex-m4");
+  PassResult r = run_plan_memory(g, ctx);
+  REQUIRE(r.status.is_ok());
+  CHECK(r.stats["arena-bytes"] == r.stats["liveness-bound"]);
+  CHECK(r.stats["optional-scratch-dropped"] == 2);
+  ModuleOptions opt;
+  opt.name = "m";
+  auto mod = write_module(g, *ctx.target, opt);
+  REQUIRE(mod.has_value());
+  CHECK_THAT(mod->files.at("m.cpp"), Catch::Contains("kiln::conv2d_blocked_direct<8, 12, 12, 8, 3, 3"));
 }

@@ -231,12 +231,13 @@ TEST_CASE("3-D depthwise Conv runs the general kernel and matches the reference"
   check_close(got, want);
 }
 
-TEST_CASE("2-D Conv still emits the 2-D kernel call", "[ops][nn]") {
+TEST_CASE("2-D Conv still emits a 2-D kernel call", "[ops][nn]") {
   Graph g;
   input(g, "x", {1, 2, 5, 5});
   test::add_const(g, "w", {4, 2, 3, 3}, {});
   single(g, "Conv", {"x", "w"}).set_ints("pads", {1, 1, 1, 1});
-  CHECK_THAT(emit(g), Catch::Contains("kiln::conv2d<2, 5, 5, 4, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1, 1>"));
+  // the host has an FPU; no row buffer was planned here, so the blocked kernel reads x directly
+  CHECK_THAT(emit(g), Catch::Contains("kiln::conv2d_blocked_direct<2, 5, 5, 4, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1>"));
 }
 
 TEST_CASE("3-D ConvTranspose with output_padding: the runtime kernel matches the reference", "[ops][nn]") {
