@@ -148,23 +148,28 @@ inline void conv_span_blocked(const float* x, const float* wp, const float* bias
                               Act act, int w0 = 0) {
   constexpr int K = R * WR * KW;
   constexpr int M4 = M / 4 * 4;
+  const int tiles = p1 > p0 ? (p1 - p0) / 4 : 0;  // of 4 pixels
   int m = 0;
   for (; m < M4; m += 4) {
     const float* wm = wp + m * K + w0 * KW * 4;
     const float b[4] = {bias ? bias[m] : 0.0f, bias ? bias[m + 1] : 0.0f, bias ? bias[m + 2] : 0.0f,
                         bias ? bias[m + 3] : 0.0f};
     float* ym = y + m * YS;
-    int p = p0;
-    for (; p + 4 <= p1; p += 4) tile4x4<R, R2, WR, KW, XS, XS2, SX, DX, YS>(x + p * SX, wm, b, ym + p, act);
-    for (; p < p1; ++p) tile4x1<R, R2, WR, KW, XS, XS2, DX, YS>(x + p * SX, wm, b, ym + p, act);
+    for (int t = 0; t < tiles; ++t) {
+      const int p = p0 + 4 * t;
+      tile4x4<R, R2, WR, KW, XS, XS2, SX, DX, YS>(x + p * SX, wm, b, ym + p, act);
+    }
+    for (int p = p0 + 4 * tiles; p < p1; ++p) tile4x1<R, R2, WR, KW, XS, XS2, DX, YS>(x + p * SX, wm, b, ym + p, act);
   }
   for (; m < M; ++m) {  // rows past the last block of four, stored as they are
     const float* wm = wp + m * K + w0 * KW;
     const float b = bias ? bias[m] : 0.0f;
     float* ym = y + m * YS;
-    int p = p0;
-    for (; p + 4 <= p1; p += 4) tile1x4<R, R2, WR, KW, XS, XS2, SX, DX>(x + p * SX, wm, b, ym + p, act);
-    for (; p < p1; ++p) ym[p] = act(tile1x1<R, R2, WR, KW, XS, XS2, DX>(x + p * SX, wm, b));
+    for (int t = 0; t < tiles; ++t) {
+      const int p = p0 + 4 * t;
+      tile1x4<R, R2, WR, KW, XS, XS2, SX, DX>(x + p * SX, wm, b, ym + p, act);
+    }
+    for (int p = p0 + 4 * tiles; p < p1; ++p) ym[p] = act(tile1x1<R, R2, WR, KW, XS, XS2, DX>(x + p * SX, wm, b));
   }
 }
 
