@@ -197,8 +197,8 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
     if (t.is_const || r->arena_offset < 0) continue;
     arena = std::max<int64_t>(arena, arena_offset_of(g, t.name) + static_cast<int64_t>(t.bytes()));
   }
-  for (const Node& n : g.nodes)  // kernel scratch (OpDef::scratch), planned beside the tensors
-    if (n.attr_int("kiln_scratch_offset", -1) >= 0)
+  for (const Node& n : g.nodes)  // kernel scratch (OpDef::scratch) ends inside the arena too
+    if (n.attr_int("kiln_scratch_bytes", 0) > 0 && n.attr_int("kiln_scratch_offset", -1) >= 0)
       arena = std::max<int64_t>(arena, n.attr_int("kiln_scratch_offset", 0) + n.attr_int("kiln_scratch_bytes", 0));
   const int align = std::max(target.alignment, 16);
   int64_t arena_alloc = std::max<int64_t>((arena + align - 1) / align * align, align);

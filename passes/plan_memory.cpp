@@ -12,7 +12,10 @@
 // greedy-by-conflicts (most conflicting bytes first), best-fit-by-start (time order); for at most
 // 16 buffers an exact branch-and-bound search over placement orders follows, stopping at the
 // liveness bound. The smallest arena wins (ties: the first algorithm), so the result is
-// deterministic.
+// deterministic. Kernel scratch marked optional (a faster variant's buffer, e.g. a convolution's
+// row buffer) must not raise the arena: when it does, the plan is redone without any, and each
+// optional buffer, largest first, is given back where it fits in the gaps; the other kernels run
+// their variant without scratch.
 // apply: store offsets. The arena is the furthest end; the liveness bound (with the below-the-
 // bound in-place aliases undone) is reported beside it.
 //===----------------------------------------------------------------------===//
@@ -327,7 +330,7 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
     const OpDef* def = find_op(n.op, n.domain);
     if (!def || !def->scratch) continue;
     OpCtx octx(g, n, g.opset);
-    octx.set_codegen(nullptr, nullptr, ctx.target);
+    octx.set_codegen(nullptr, nullptr, ctx.target);  // scratch may depend on the target's kernels
     int64_t bytes = def->scratch(octx);
     if (bytes > 0) n.set_int("kiln_scratch_bytes", bytes);
     else n.attrs.erase("kiln_scratch_bytes");
@@ -335,6 +338,40 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
   int64_t align = ctx.target ? std::max(ctx.target->alignment, 4) : 16;
   std::vector<Buffer> bufs = analyse_buffers(g, align);
   MemoryPlan plan = plan_best(bufs);
+  // Optional scratch (a kernel with a slower variant that needs none, attribute
+  // kiln_scratch_optional): if it raises the arena, plan without any, then give it back, largest
+  // first, to every node where it fits without raising the arena.
+  std::vector<std::pair<Node*, int64_t>> optional;
+  for (Node& n : g.nodes)
+    if (n.attr_int("kiln_scratch_optional", 0) && n.attr_int("kiln_scratch_bytes", 0) > 0)
+      optional.emplace_back(&n, n.attr_int("kiln_scratch_bytes", 0));
+  if (!optional.empty()) {
+    for (auto& o : optional) o.first->attrs.erase("kiln_scratch_bytes");
+    std::vector<Buffer> lean = analyse_buffers(g, align);
+    MemoryPlan lean_plan = plan_best(lean);
+    if (lean_plan.arena < plan.arena) {
+      std::stable_sort(optional.begin(), optional.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
+      int64_t dropped = 0;
+      for (auto& o : optional) {
+        o.first->set_int("kiln_scratch_bytes", o.second);
+        std::vector<Buffer> with = analyse_buffers(g, align);
+        MemoryPlan p = plan_best(with);
+        if (p.arena <= lean_plan.arena) {
+          lean = std::move(with);
+          lean_plan = std::move(p);
+        } else {
+          o.first->attrs.erase("kiln_scratch_bytes");
+          ++dropped;
+        }
+      }
+      bufs = std::move(lean);
+      plan = std::move(lean_plan);
+      r.stats["optional-scratch-dropped"] = dropped;
+    } else {
+      for (auto& o : optional) o.first->set_int("kiln_scratch_bytes", o.second);
+    }
+  }
   if (!plan_is_valid(bufs, plan)) {
     r.status = KILN_ICE("memory plan overlaps live buffers");
     return r;

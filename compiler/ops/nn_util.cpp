@@ -1,6 +1,7 @@
 #include "compiler/ops/nn_util.h"
 
 #include <cmath>
+#include <limits>
 
 namespace kiln {
 
@@ -25,6 +26,35 @@ Tensor transpose_last2(const Tensor& t, const std::string& name) {
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
         std::memcpy(&r.data[((b * cols + j) * rows + i) * es], &t.data[((b * rows + i) * cols + j) * es], es);
+  return r;
+}
+
+bool use_blocked_float(const Target& t) { return t.has_fpu_sp(); }
+
+std::string blocked_act_expr(const Node& n) {
+  const std::string act = n.attr_string("kiln_act", "");
+  if (act.empty() || act == "LeakyRelu" || !n.has_attr("kiln_act_lo")) return fused_act_expr(n);
+  const float lo = n.attr_float("kiln_act_lo", 0.0f);
+  const float hi = n.attr_float("kiln_act_hi", std::numeric_limits<float>::infinity());
+  if (lo != 0.0f || std::signbit(lo) || !(hi > 0.0f)) return fused_act_expr(n);
+  if (std::isinf(hi)) return "kiln::ActReluBits{}";
+  return fmt::format("kiln::ActClampBits{{{}}}", c_float(hi));
+}
+
+void include_blocked(OpCtx& ctx) {
+  ctx.include("kiln_conv.h");
+  ctx.include("kiln_linalg.h");
+  ctx.include("kiln_conv_blocked.h");
+}
+
+Tensor pack_rows4(const Tensor& t, int64_t M, const std::string& name) {
+  Tensor r = t;
+  r.name = name;
+  const int64_t K = M == 0 ? 0 : t.numel() / M, M4 = M / 4 * 4;
+  const float* src = t.as<float>();
+  float* dst = r.as_mut<float>();
+  for (int64_t m = 0; m < M4; ++m)
+    for (int64_t k = 0; k < K; ++k) dst[(m / 4) * 4 * K + k * 4 + m % 4] = src[m * K + k];
   return r;
 }
 

@@ -16,6 +16,22 @@ std::string c_scalar(DType t, double v);
 // `name`: weights repacked at compile time so a kernel reads them forwards.
 Tensor transpose_last2(const Tensor& t, const std::string& name);
 
+// Whether float32 Conv, Gemm and MatMul use the register-blocked kernels of
+// runtime/kiln_conv_blocked.h (4 x 4 tiles of accumulators): on cores with a floating-point unit.
+// Without one every multiply-add is a library call and the plain kernels are as fast and smaller.
+bool use_blocked_float(const Target& t);
+// The blocked kernels' activation for node n: fused_act_expr, except that Relu and Clip(0, hi)
+// clamp on the bit pattern (kiln::ActReluBits / ActClampBits: integer instructions; a NaN may
+// come out as a bound).
+std::string blocked_act_expr(const Node& n);
+// Includes kiln_conv_blocked.h and the runtime headers it builds on.
+void include_blocked(OpCtx& ctx);
+
+// A copy of float constant t, seen as [M, K] (K = numel / M), with its rows in blocks of four
+// interleaved: element (m, k) of a block at (m / 4) * 4 * K + k * 4 + m % 4; the M % 4 last rows
+// stay as they are. The order in which kiln_conv_blocked.h's tiles read their weights.
+Tensor pack_rows4(const Tensor& t, int64_t M, const std::string& name);
+
 // Sliding-window geometry of Conv and the pools, always 3-D: 1-D and 2-D windows are 3-D ones
 // with the missing leading dims of extent 1 (D = KD = 1, H = KH = 1), no stride and no pad.
 struct Window {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory rewrites do not change results: MODEL compiled with FLAGS_A and with FLAGS_B, built with
 # strict flags, run on three inputs; `exact` models (8-bit) must agree bit for bit, `float` ones
-# within 1e-5 (a rewritten kernel may sum in another order). Used for the in-place rewrites
+# within 1e-4, the examples' tolerance against onnxruntime (a rewritten kernel may sum in another
+# order: the in-place pointwise kernel and the blocked one differ by ~5e-5 after VWW's 27 layers). Used for the in-place rewrites
 # (passes/inplace.cpp) and patch-based execution (passes/patch_stage.cpp). B's code must contain
 # EXPECT (a kernel name) so that a rewrite that silently stopped applying fails.
 #   same_results.sh KILN MODEL WORK exact|float "FLAGS_A" "FLAGS_B" EXPECT
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
     if (a_run(in, ya) != 0 || b_run(in, yb) != 0) return 2;
     for (int i = 0; i < A_OUTPUT_0_SIZE; ++i) {
       const bool same = exact ? std::memcmp(&ya[i], &yb[i], sizeof(float)) == 0
-                              : std::fabs(ya[i] - yb[i]) <= 1e-5f * (1.0f + std::fabs(ya[i]));
+                              : std::fabs(ya[i] - yb[i]) <= 1e-4f * (1.0f + std::fabs(ya[i]));
       if (!same && bad++ < 5) std::printf("input %d, output %d: %.9g (A) vs %.9g (B)\n", t, i, ya[i], yb[i]);
     }
   }
