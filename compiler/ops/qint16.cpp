@@ -1,0 +1,70 @@
+#include "compiler/ops/qint16.h"
+
+#include <cmath>
+
+namespace kiln {
+
+QuantMultiplier quantize_multiplier16(double m) {
+  QuantMultiplier q = quantize_multiplier(m);
+  if (q.mult == 0) return q;
+  q.mult = q.mult < 0x7FFF0000 ? (q.mult + (1 << 15)) >> 16 : 0x7FFF;
+  return q;
+}
+
+int64_t requant16(int64_t x, QuantMultiplier q) {
+  const int total = 15 - q.shift;
+  const int64_t p = x * static_cast<int64_t>(q.mult);
+  const int64_t half = (int64_t(1) << (total - 1)) - 1 + ((p >> total) & 1);
+  return (p + half) >> total;
+}
+
+int16_t clamp16(int64_t v, int32_t lo, int32_t hi) {
+  return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+Status read_scale16(const OpCtx& ctx, size_t i, float* s) {
+  QParam q;
+  KILN_TRY(read_qparam(ctx, i, static_cast<size_t>(-1), 1, &q));
+  *s = q.s(0);
+  return Status::ok();
+}
+
+Status check_multipliers16(const OpCtx& ctx, const std::vector<QuantMultiplier>& m) {
+  for (const auto& q : m)
+    if (q.shift > 14) return ctx.unsupported("a requantization multiplier of 2^15 or more");
+  return Status::ok();
+}
+
+void set_output16(OpCtx& ctx, const Shape& s, float y_scale) {
+  Tensor& y = ctx.out(0);
+  y.dtype = DType::kInt16;
+  y.shape = s;
+  y.shape_known = true;
+  y.quant = QuantParams{{y_scale}, {0}, -1};
+}
+
+std::string emit_multipliers16(OpCtx& ctx, const std::vector<QuantMultiplier>& m) {
+  std::vector<int32_t> mult, shift;
+  for (const auto& q : m) {
+    mult.push_back(q.mult);
+    shift.push_back(q.shift);
+  }
+  const std::string& nm = ctx.node().name;
+  std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
+  std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
+  return ms + ", " + ss;
+}
+
+std::string bias_arg16(OpCtx& ctx, size_t i) {
+  return ctx.has_input(i) ? ctx.in_ptr(i) : "static_cast<const int32_t*>(nullptr)";
+}
+
+Status check_bias16(const OpCtx& ctx, size_t i, int64_t n) {
+  if (!ctx.has_input(i)) return Status::ok();
+  const Tensor& b = ctx.in(i);
+  if ((b.dtype != DType::kInt32 && b.dtype != DType::kInt64) || b.numel() != n || !b.is_const)
+    return ctx.invalid(fmt::format("B must be a constant int32 or int64 tensor of {} elements", n));
+  return Status::ok();
+}
+
+}  // namespace kiln

@@ -1,0 +1,123 @@
+// kiln runtime: int16 activations with int8 weights (TFLite's "16x8" scheme).
+//
+// Activations are symmetric int16 (zero point 0), weights symmetric int8 per output channel,
+// biases int32 or int64 at x_scale * w_scale. An int16 x int8 product takes 23 bits, so long
+// reductions accumulate in int64 (one SMLAL per MAC on a Cortex-M3/M4/M7). Outputs are
+// requantized as TFLite's 64-bit MultiplyByQuantizedMultiplier does: the Q31 multiplier reduced
+// to 16 bits, so the product of an accumulator below 2^47 stays within int64, rounded once
+// (to nearest, ties to even: kiln's rule everywhere), clamped to int16 or to a fused Relu/Clip.
+// Each kernel's compiler-side twin is the reference evaluation of its op
+// (compiler/ops/q_conv16.cpp, q_gemm16.cpp, q_add16.cpp, q_avg_pool16.cpp; compiler/ops/qint16.cpp).
+#ifndef KILN_INT16_H_
+#define KILN_INT16_H_
+
+#include "kiln_int8.h"
+
+namespace kiln {
+
+// QuantizeLinear / DequantizeLinear (kiln_int8.h) on int16 tensors.
+template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 32767; };
+
+// x * mult * 2^(shift - 15) rounded to nearest, ties to even; mult in [0, 2^15], shift <= 14,
+// |x| < 2^47.
+inline int64_t requant16(int64_t x, int32_t mult, int32_t shift) {
+  const int total = 15 - shift;
+  const int64_t p = x * static_cast<int64_t>(mult);
+  const int64_t half = (int64_t(1) << (total - 1)) - 1 + ((p >> total) & 1);
+  return (p + half) >> total;
+}
+
+inline int16_t clamp16(int64_t v, int32_t lo, int32_t hi) {
+  return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
+}
+
+// Convolution, NCHW, weights [M, C/G, KH, KW] int8, bias (may be null) and per-channel
+// multipliers and shifts. Padding holds zero (the zero point), so clipped taps are skipped.
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH,
+          int DW, int G, typename BT>
+inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
+                    int32_t lo, int32_t hi, int16_t* y) {
+  constexpr int CG = C / G, MG = M / G;
+  for (int m = 0; m < M; ++m) {
+    const int16_t* xg = x + (m / MG) * CG * H * W;
+    const int8_t* wm = w + m * CG * KH * KW;
+    const int64_t b = bias ? static_cast<int64_t>(bias[m]) : 0;
+    for (int oh = 0; oh < OH; ++oh) {
+      const int ih0 = oh * SH - PT;
+      for (int ow = 0; ow < OW; ++ow) {
+        const int iw0 = ow * SW - PL;
+        int64_t acc = b;
+        for (int c = 0; c < CG; ++c) {
+          const int16_t* xc = xg + c * H * W;
+          const int8_t* wc = wm + c * KH * KW;
+          for (int kh = 0; kh < KH; ++kh) {
+            const int ih = ih0 + kh * DH;
+            if (ih < 0 || ih >= H) continue;
+            for (int kw = 0; kw < KW; ++kw) {
+              const int iw = iw0 + kw * DW;
+              if (iw < 0 || iw >= W) continue;
+              acc += static_cast<int32_t>(xc[ih * W + iw]) * static_cast<int32_t>(wc[kh * KW + kw]);
+            }
+          }
+        }
+        y[(m * OH + oh) * OW + ow] = clamp16(requant16(acc, mult[m], shift[m]), lo, hi);
+      }
+    }
+  }
+}
+
+// Fully connected: y[r][n] = out(bias[n] + sum_k a[r][k] * w[n][k]), weights one row per output.
+template <int ROWS, int N, int K, typename BT>
+inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
+                    int32_t lo, int32_t hi, int16_t* y) {
+  for (int r = 0; r < ROWS; ++r) {
+    const int16_t* ar = a + r * K;
+    for (int n = 0; n < N; ++n) {
+      const int8_t* wn = w + n * K;
+      int64_t acc = bias ? static_cast<int64_t>(bias[n]) : 0;
+      for (int k = 0; k < K; ++k) acc += static_cast<int32_t>(ar[k]) * static_cast<int32_t>(wn[k]);
+      y[r * N + n] = clamp16(requant16(acc, mult[n], shift[n]), lo, hi);
+    }
+  }
+}
+
+// TFLite's int16 Add (zero points 0): both inputs brought to twice the larger scale with 15 bits
+// of headroom, summed, and requantized (kiln_int8.h's single-rounding 32-bit multiplier).
+template <int SA, int SB, int SY>
+struct QAdd16 {
+  int32_t ma, mb, my, lo, hi;
+  template <typename A, typename B>
+  int16_t operator()(A a, B b) const {
+    const int32_t xa = multiply_by_quantized_multiplier<SA>(static_cast<int32_t>(a) * (1 << 15), ma);
+    const int32_t xb = multiply_by_quantized_multiplier<SB>(static_cast<int32_t>(b) * (1 << 15), mb);
+    return clamp16(multiply_by_quantized_multiplier<SY>(xa + xb, my), lo, hi);
+  }
+};
+
+// Average pool (also global: one window over the plane): the window sum of the cells inside the
+// input times x_scale / (y_scale * count). VarCount: mult/shift are indexed by the window's cell
+// count inside the input (padding not counted); else entry 0 serves every window.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, bool VarCount>
+inline void qavgpool16(const int16_t* x, const int32_t* mult, const int32_t* shift, int32_t lo, int32_t hi,
+                       int16_t* y) {
+  for (int c = 0; c < C; ++c) {
+    const int16_t* xc = x + c * H * W;
+    for (int oh = 0; oh < OH; ++oh) {
+      const int ih0 = oh * SH - PT;
+      const int h0 = ih0 < 0 ? 0 : ih0, h1 = ih0 + KH > H ? H : ih0 + KH;
+      for (int ow = 0; ow < OW; ++ow) {
+        const int iw0 = ow * SW - PL;
+        const int w0 = iw0 < 0 ? 0 : iw0, w1 = iw0 + KW > W ? W : iw0 + KW;
+        int64_t acc = 0;
+        for (int ih = h0; ih < h1; ++ih)
+          for (int iw = w0; iw < w1; ++iw) acc += xc[ih * W + iw];
+        const int k = VarCount ? (h1 - h0) * (w1 - w0) : 0;
+        y[(c * OH + oh) * OW + ow] = clamp16(requant16(acc, mult[k], shift[k]), lo, hi);
+      }
+    }
+  }
+}
+
+}  // namespace kiln
+
+#endif  // KILN_INT16_H_
