@@ -49,7 +49,7 @@ Status emit(OpCtx& ctx) {
   QAxis a;
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
   const Tensor& x = ctx.in(0);
-  ctx.include(x.dtype == DType::kInt16 ? "kiln_int16.h" : "kiln_int8.h");
+  ctx.include("kiln_int8.h");
   std::string zp = ctx.has_input(2) ? ctx.in_ptr(2) : fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(x.dtype));
   ctx.w().line("kiln::dequantize<{}, {}, {}>({}, {}, {}, {});", x.numel(), a.channels, a.inner, ctx.in_ptr(0),
                ctx.in_ptr(1), zp, ctx.out_ptr(0));

@@ -66,7 +66,7 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   Params p;
   KILN_TRY(params(ctx, &p));
-  ctx.include("kiln_int16.h");
+  include_int16(ctx);
   const std::string f = fmt::format("kiln::QAdd16<{}, {}, {}>{{{}, {}, {}, {}, {}}}", p.ma.shift, p.mb.shift, p.my.shift,
                                     p.ma.mult, p.mb.mult, p.my.mult, p.lo, p.hi);
   emit_binary(ctx, ctx.in(0), ctx.in_ptr(0), ctx.in(2), ctx.in_ptr(2), ctx.out(0), ctx.out_ptr(0), f);

@@ -98,7 +98,7 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(varying_count(ctx, p, &var));
   int32_t lo, hi;
   quant_output_range(ctx.node(), DType::kInt16, p.sy, 0, &lo, &hi);
-  ctx.include("kiln_int16.h");
+  include_int16(ctx);
   std::vector<QuantMultiplier> m;  // by count (entry 0 unused), or the one divisor
   if (var)
     for (int64_t c = 0; c <= k.KH * k.KW; ++c) m.push_back(multiplier(p, std::max<int64_t>(c, 1)));

@@ -84,7 +84,7 @@ Status emit(OpCtx& ctx) {
   Geom g;
   KILN_TRY(resolve(ctx, &g));
   const Window& k = g.w;
-  ctx.include("kiln_int16.h");
+  include_int16(ctx);
   int32_t lo, hi;
   quant_output_range(ctx.node(), DType::kInt16, g.sy, 0, &lo, &hi);
   const std::string mults = emit_multipliers16(ctx, g.mult);

@@ -69,7 +69,7 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   Geom g;
   KILN_TRY(resolve(ctx, &g));
-  ctx.include("kiln_int16.h");
+  include_int16(ctx);
   int32_t lo, hi;
   quant_output_range(ctx.node(), DType::kInt16, g.sy, 0, &lo, &hi);
   const std::string& nm = ctx.node().name;

@@ -22,6 +22,11 @@ int16_t clamp16(int64_t v, int32_t lo, int32_t hi) {
   return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
 }
 
+void include_int16(OpCtx& ctx) {
+  ctx.include("kiln_int8.h");
+  ctx.include("kiln_int16.h");
+}
+
 Status read_scale16(const OpCtx& ctx, size_t i, float* s) {
   QParam q;
   KILN_TRY(read_qparam(ctx, i, static_cast<size_t>(-1), 1, &q));

@@ -17,6 +17,8 @@ QuantMultiplier quantize_multiplier16(double m);
 int64_t requant16(int64_t x, QuantMultiplier q);
 int16_t clamp16(int64_t v, int32_t lo, int32_t hi);
 
+// Includes runtime/kiln_int16.h and the kiln_int8.h it builds on.
+void include_int16(OpCtx& ctx);
 // Input i: a constant positive scalar scale.
 Status read_scale16(const OpCtx& ctx, size_t i, float* s);
 // The kernels shift right by 15 - shift: multipliers of 2^15 and above are not supported.
