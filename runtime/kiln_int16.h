@@ -2,7 +2,7 @@
 //
 // Activations are symmetric int16 (zero point 0), weights symmetric int8 per output channel,
 // biases int32 or int64 at x_scale * w_scale. An int16 x int8 product takes 23 bits, so long
-// reductions accumulate in int64 (one SMLAL per MAC on a Cortex-M3/M4/M7). Outputs are
+// reductions accumulate in int64, from int32 partial sums of at most 256 products. Outputs are
 // requantized as TFLite's 64-bit MultiplyByQuantizedMultiplier does: the Q31 multiplier reduced
 // to 16 bits, so the product of an accumulator below 2^47 stays within int64, rounded once
 // (to nearest, ties to even: kiln's rule everywhere), clamped to int16 or to a fused Relu/Clip.
@@ -31,33 +31,46 @@ inline int16_t clamp16(int64_t v, int32_t lo, int32_t hi) {
   return static_cast<int16_t>(v < lo ? lo : (v > hi ? hi : v));
 }
 
+// Products of int16 and int8 take 23 bits: up to 256 of them sum exactly in int32 (one MLA each
+// on any core), and the int32 partial sums go into the int64 accumulator.
+constexpr int kInt16Chunk = 256;
+
 // Convolution, NCHW, weights [M, C/G, KH, KW] int8, bias (may be null) and per-channel
-// multipliers and shifts. Padding holds zero (the zero point), so clipped taps are skipped.
+// multipliers and shifts. Padding holds zero (the zero point), so clipped taps are skipped: each
+// window's valid tap range is computed once, and one channel's taps sum in int32 when they are
+// at most kInt16Chunk.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH,
           int DW, int G, typename BT>
 inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
                     int32_t lo, int32_t hi, int16_t* y) {
   constexpr int CG = C / G, MG = M / G;
+  constexpr bool kChannelInInt32 = KH * KW <= kInt16Chunk;
   for (int m = 0; m < M; ++m) {
     const int16_t* xg = x + (m / MG) * CG * H * W;
     const int8_t* wm = w + m * CG * KH * KW;
     const int64_t b = bias ? static_cast<int64_t>(bias[m]) : 0;
     for (int oh = 0; oh < OH; ++oh) {
       const int ih0 = oh * SH - PT;
+      const int kh0 = ih0 < 0 ? (-ih0 + DH - 1) / DH : 0;
+      const int kh1 = H - ih0 <= 0 ? 0 : ((H - ih0 + DH - 1) / DH < KH ? (H - ih0 + DH - 1) / DH : KH);
       for (int ow = 0; ow < OW; ++ow) {
         const int iw0 = ow * SW - PL;
+        const int kw0 = iw0 < 0 ? (-iw0 + DW - 1) / DW : 0;
+        const int kw1 = W - iw0 <= 0 ? 0 : ((W - iw0 + DW - 1) / DW < KW ? (W - iw0 + DW - 1) / DW : KW);
         int64_t acc = b;
         for (int c = 0; c < CG; ++c) {
-          const int16_t* xc = xg + c * H * W;
+          const int16_t* xc = xg + c * H * W + ih0 * W + iw0;
           const int8_t* wc = wm + c * KH * KW;
-          for (int kh = 0; kh < KH; ++kh) {
-            const int ih = ih0 + kh * DH;
-            if (ih < 0 || ih >= H) continue;
-            for (int kw = 0; kw < KW; ++kw) {
-              const int iw = iw0 + kw * DW;
-              if (iw < 0 || iw >= W) continue;
-              acc += static_cast<int32_t>(xc[ih * W + iw]) * static_cast<int32_t>(wc[kh * KW + kw]);
-            }
+          if (kChannelInInt32) {
+            int32_t part = 0;
+            for (int kh = kh0; kh < kh1; ++kh)
+              for (int kw = kw0; kw < kw1; ++kw)
+                part += static_cast<int32_t>(xc[kh * DH * W + kw * DW]) * static_cast<int32_t>(wc[kh * KW + kw]);
+            acc += part;
+          } else {
+            for (int kh = kh0; kh < kh1; ++kh)
+              for (int kw = kw0; kw < kw1; ++kw)
+                acc += static_cast<int32_t>(xc[kh * DH * W + kw * DW]) * static_cast<int32_t>(wc[kh * KW + kw]);
           }
         }
         y[(m * OH + oh) * OW + ow] = clamp16(requant16(acc, mult[m], shift[m]), lo, hi);
@@ -66,7 +79,49 @@ inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int
   }
 }
 
-// Fully connected: y[r][n] = out(bias[n] + sum_k a[r][k] * w[n][k]), weights one row per output.
+// 1x1 convolution, stride 1, no padding, one group (P = H * W pixels): four pixels of one output
+// channel at a time share each weight load; channels sum in int32 chunks of kInt16Chunk.
+template <int C, int P, int M, typename BT>
+inline void qconv16_pointwise(const int16_t* x, const int8_t* w, const BT* bias, const int32_t* mult,
+                              const int32_t* shift, int32_t lo, int32_t hi, int16_t* y) {
+  for (int m = 0; m < M; ++m) {
+    const int8_t* wm = w + m * C;
+    const int64_t b = bias ? static_cast<int64_t>(bias[m]) : 0;
+    int16_t* ym = y + m * P;
+    int p = 0;
+    for (; p + 4 <= P; p += 4) {
+      int64_t a0 = b, a1 = b, a2 = b, a3 = b;
+      for (int c0 = 0; c0 < C; c0 += kInt16Chunk) {
+        const int c1 = c0 + kInt16Chunk < C ? c0 + kInt16Chunk : C;
+        int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (int c = c0; c < c1; ++c) {
+          const int32_t wv = wm[c];
+          const int16_t* xc = x + c * P + p;
+          s0 += xc[0] * wv;
+          s1 += xc[1] * wv;
+          s2 += xc[2] * wv;
+          s3 += xc[3] * wv;
+        }
+        a0 += s0;
+        a1 += s1;
+        a2 += s2;
+        a3 += s3;
+      }
+      ym[p] = clamp16(requant16(a0, mult[m], shift[m]), lo, hi);
+      ym[p + 1] = clamp16(requant16(a1, mult[m], shift[m]), lo, hi);
+      ym[p + 2] = clamp16(requant16(a2, mult[m], shift[m]), lo, hi);
+      ym[p + 3] = clamp16(requant16(a3, mult[m], shift[m]), lo, hi);
+    }
+    for (; p < P; ++p) {
+      int64_t acc = b;
+      for (int c = 0; c < C; ++c) acc += static_cast<int32_t>(x[c * P + p]) * static_cast<int32_t>(wm[c]);
+      ym[p] = clamp16(requant16(acc, mult[m], shift[m]), lo, hi);
+    }
+  }
+}
+
+// Fully connected: y[r][n] = out(bias[n] + sum_k a[r][k] * w[n][k]), weights one row per output;
+// the reduction sums in int32 chunks of kInt16Chunk.
 template <int ROWS, int N, int K, typename BT>
 inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
                     int32_t lo, int32_t hi, int16_t* y) {
@@ -75,7 +130,12 @@ inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int
     for (int n = 0; n < N; ++n) {
       const int8_t* wn = w + n * K;
       int64_t acc = bias ? static_cast<int64_t>(bias[n]) : 0;
-      for (int k = 0; k < K; ++k) acc += static_cast<int32_t>(ar[k]) * static_cast<int32_t>(wn[k]);
+      for (int k0 = 0; k0 < K; k0 += kInt16Chunk) {
+        const int k1 = k0 + kInt16Chunk < K ? k0 + kInt16Chunk : K;
+        int32_t part = 0;
+        for (int k = k0; k < k1; ++k) part += static_cast<int32_t>(ar[k]) * static_cast<int32_t>(wn[k]);
+        acc += part;
+      }
       y[r * N + n] = clamp16(requant16(acc, mult[n], shift[n]), lo, hi);
     }
   }

@@ -90,7 +90,13 @@ Status emit(OpCtx& ctx) {
   const std::string mults = emit_multipliers16(ctx, g.mult);
   const std::string bias = bias_arg16(ctx, 5);
   const int64_t in_batch = g.C * k.H * k.W, out_batch = g.M * k.OH * k.OW;
-  for (int64_t n = 0; n < g.N; ++n)
+  const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
+                         k.OH == k.H && k.OW == k.W && g.G == 1;
+  for (int64_t n = 0; n < g.N && pointwise; ++n)
+    ctx.w().line("kiln::qconv16_pointwise<{}, {}, {}>({}{}, {}, {}, {}, {}, {}, {}{});", g.C, k.H * k.W, g.M,
+                 ctx.in_ptr(0), n ? fmt::format(" + {}", n * in_batch) : "", ctx.in_ptr(2), bias, mults, lo, hi,
+                 ctx.out_ptr(0), n ? fmt::format(" + {}", n * out_batch) : "");
+  for (int64_t n = 0; n < g.N && !pointwise; ++n)
     ctx.w().line("kiln::qconv16<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}, {}, {}{});",
                  g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, g.G, ctx.in_ptr(0),
                  n ? fmt::format(" + {}", n * in_batch) : "", ctx.in_ptr(2), bias, mults, lo, hi, ctx.out_ptr(0),
