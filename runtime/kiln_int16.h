@@ -18,7 +18,7 @@ namespace kiln {
 // QuantizeLinear / DequantizeLinear (kiln_int8.h) on int16 tensors.
 template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 32767; };
 
-// x * mult * 2^(shift - 15) rounded to nearest, ties to even; mult in [0, 2^15], shift <= 14,
+// x * mult * 2^(shift - 15) rounded to nearest, ties to even; mult in [0, 2^15), shift <= 14,
 // |x| < 2^47.
 inline int64_t requant16(int64_t x, int32_t mult, int32_t shift) {
   const int total = 15 - shift;
@@ -41,7 +41,7 @@ constexpr int kInt16Chunk = 256;
 // at most kInt16Chunk.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH,
           int DW, int G, typename BT>
-inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
+inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int16_t* mult, const int8_t* shift,
                     int32_t lo, int32_t hi, int16_t* y) {
   constexpr int CG = C / G, MG = M / G;
   constexpr bool kChannelInInt32 = KH * KW <= kInt16Chunk;
@@ -82,8 +82,8 @@ inline void qconv16(const int16_t* x, const int8_t* w, const BT* bias, const int
 // 1x1 convolution, stride 1, no padding, one group (P = H * W pixels): four pixels of one output
 // channel at a time share each weight load; channels sum in int32 chunks of kInt16Chunk.
 template <int C, int P, int M, typename BT>
-inline void qconv16_pointwise(const int16_t* x, const int8_t* w, const BT* bias, const int32_t* mult,
-                              const int32_t* shift, int32_t lo, int32_t hi, int16_t* y) {
+inline void qconv16_pointwise(const int16_t* x, const int8_t* w, const BT* bias, const int16_t* mult,
+                              const int8_t* shift, int32_t lo, int32_t hi, int16_t* y) {
   for (int m = 0; m < M; ++m) {
     const int8_t* wm = w + m * C;
     const int64_t b = bias ? static_cast<int64_t>(bias[m]) : 0;
@@ -123,7 +123,7 @@ inline void qconv16_pointwise(const int16_t* x, const int8_t* w, const BT* bias,
 // Fully connected: y[r][n] = out(bias[n] + sum_k a[r][k] * w[n][k]), weights one row per output;
 // the reduction sums in int32 chunks of kInt16Chunk.
 template <int ROWS, int N, int K, typename BT>
-inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int32_t* mult, const int32_t* shift,
+inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int16_t* mult, const int8_t* shift,
                     int32_t lo, int32_t hi, int16_t* y) {
   for (int r = 0; r < ROWS; ++r) {
     const int16_t* ar = a + r * K;
@@ -158,7 +158,7 @@ struct QAdd16 {
 // input times x_scale / (y_scale * count). VarCount: mult/shift are indexed by the window's cell
 // count inside the input (padding not counted); else entry 0 serves every window.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, bool VarCount>
-inline void qavgpool16(const int16_t* x, const int32_t* mult, const int32_t* shift, int32_t lo, int32_t hi,
+inline void qavgpool16(const int16_t* x, const int16_t* mult, const int8_t* shift, int32_t lo, int32_t hi,
                        int16_t* y) {
   for (int c = 0; c < C; ++c) {
     const int16_t* xc = x + c * H * W;

@@ -36,7 +36,7 @@ Status read_scale16(const OpCtx& ctx, size_t i, float* s) {
 
 Status check_multipliers16(const OpCtx& ctx, const std::vector<QuantMultiplier>& m) {
   for (const auto& q : m)
-    if (q.shift > 14) return ctx.unsupported("a requantization multiplier of 2^15 or more");
+    if (q.shift > 14) return ctx.unsupported("a requantization multiplier of 2^14 or more");
   return Status::ok();
 }
 
@@ -48,16 +48,25 @@ void set_output16(OpCtx& ctx, const Shape& s, float y_scale) {
   y.quant = QuantParams{{y_scale}, {0}, -1};
 }
 
+// Multipliers fit int16 (at most 0x7FFF after the reduction) and shifts int8.
 std::string emit_multipliers16(OpCtx& ctx, const std::vector<QuantMultiplier>& m) {
-  std::vector<int32_t> mult, shift;
-  for (const auto& q : m) {
-    mult.push_back(q.mult);
-    shift.push_back(q.shift);
-  }
+  auto table = [&](const std::string& name, DType t) {
+    Tensor r;
+    r.name = name;
+    r.dtype = t;
+    r.shape = {static_cast<int64_t>(m.size())};
+    r.shape_known = true;
+    r.is_const = true;
+    r.alloc();
+    for (size_t i = 0; i < m.size(); ++i) {
+      if (t == DType::kInt16) r.as_mut<int16_t>()[i] = static_cast<int16_t>(m[i].mult);
+      else r.as_mut<int8_t>()[i] = static_cast<int8_t>(m[i].shift);
+    }
+    return ctx.add_const(name, r);
+  };
   const std::string& nm = ctx.node().name;
-  std::string ms = ctx.add_const(nm + "_mult", int32_tensor(nm + "_mult", mult));
-  std::string ss = ctx.add_const(nm + "_shift", int32_tensor(nm + "_shift", shift));
-  return ms + ", " + ss;
+  const std::string ms = table(nm + "_mult", DType::kInt16);
+  return ms + ", " + table(nm + "_shift", DType::kInt8);
 }
 
 std::string bias_arg16(OpCtx& ctx, size_t i) {

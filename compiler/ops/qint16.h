@@ -11,7 +11,7 @@
 
 namespace kiln {
 
-// TFLite's reduction of a Q31 multiplier to 16 bits: m = mult * 2^(shift - 15), mult <= 2^15.
+// TFLite's reduction of a Q31 multiplier to 16 bits: m = mult * 2^(shift - 15), mult < 2^15.
 QuantMultiplier quantize_multiplier16(double m);
 // runtime/kiln_int16.h requant16: x * M rounded once, ties to even.
 int64_t requant16(int64_t x, QuantMultiplier q);
@@ -21,7 +21,7 @@ int16_t clamp16(int64_t v, int32_t lo, int32_t hi);
 void include_int16(OpCtx& ctx);
 // Input i: a constant positive scalar scale.
 Status read_scale16(const OpCtx& ctx, size_t i, float* s);
-// The kernels shift right by 15 - shift: multipliers of 2^15 and above are not supported.
+// The kernels shift right by 15 - shift >= 1: real multipliers of 2^14 and above are not supported.
 Status check_multipliers16(const OpCtx& ctx, const std::vector<QuantMultiplier>& m);
 // Output 0: int16 of shape s, scale y_scale, zero point 0.
 void set_output16(OpCtx& ctx, const Shape& s, float y_scale);
