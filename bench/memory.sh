@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Memory-planning benchmark (not a test): for each MLPerf Tiny model, the liveness bound of the
-# chosen schedule, kiln's arena without the below-the-bound tricks, and kiln's arena with them
-# (in-place depthwise convolution).
+# chosen schedule, kiln's arena without the below-the-bound tricks, with them (in-place
+# depthwise and pointwise convolutions, in-place input quantization), and with patch-based
+# execution on top (the best grid of 2x2 .. 6x6, its stage length and the MACs it computes again).
 #   bench/memory.sh [build-dir]      (default: build)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,13 +15,25 @@ if [ -d "$shared" ]; then
 else
   echo "(../shared/models/mlperf-tiny not found: only the example models are measured)"
 fi
-printf "%-34s %12s %14s %16s %8s\n" model "bound (B)" "arena (B)" "in-place dw (B)" "ratio"
+num() { grep -o "\"$1\": [0-9.]*" <<<"$2" | head -1 | grep -o '[0-9.]*$' || true; }
+printf "%-40s %10s %10s %10s %8s %10s %8s %s\n" model "bound (B)" "arena (B)" "in-place" "ratio" "patches" "ratio" "(grid, layers, extra MACs)"
 for m in "${models[@]}"; do
   name=$(basename "$(dirname "$m")")/$(basename "$m")
-  plain=$("$kiln" inspect "$m" --json --no-inplace-depthwise 2>/dev/null) || { printf "%-34s %s\n" "$name" "(not supported yet)"; continue; }
-  dw=$("$kiln" inspect "$m" --json 2>/dev/null)
-  bound=$(grep -o '"liveness_bound": [0-9]*' <<<"$plain" | grep -o '[0-9]*$')
-  arena=$(grep -o '"arena_bytes": [0-9]*' <<<"$plain" | grep -o '[0-9]*$')
-  arena_dw=$(grep -o '"arena_bytes": [0-9]*' <<<"$dw" | grep -o '[0-9]*$')
-  printf "%-34s %12s %14s %16s %7.3f\n" "$name" "$bound" "$arena" "$arena_dw" "$(echo "$arena_dw / $bound" | bc -l)"
+  plain=$("$kiln" inspect "$m" --json --no-inplace-conv --no-inplace-quantize 2>/dev/null) || {
+    printf "%-40s %s\n" "$name" "(not supported yet)"; continue; }
+  inplace=$("$kiln" inspect "$m" --json 2>/dev/null)
+  bound=$(num liveness_bound "$plain")
+  arena=$(num arena_bytes "$plain")
+  arena_ip=$(num arena_bytes "$inplace")
+  best=$arena_ip; how="-"
+  for n in 2 3 4 5 6; do
+    p=$("$kiln" inspect "$m" --json --patches $n 2>/dev/null)
+    a=$(num arena_bytes "$p")
+    layers=$(num layers "$p")
+    if [ "${layers:-0}" -gt 0 ] && [ "$a" -lt "$best" ]; then
+      best=$a; how="${n}x${n}, $layers layers, +$(num extra_macs_percent "$p")% MACs"
+    fi
+  done
+  printf "%-40s %10s %10s %10s %8.3f %10s %8.3f %s\n" "$name" "$bound" "$arena" "$arena_ip" \
+    "$(echo "$arena_ip / $bound" | bc -l)" "$best" "$(echo "$best / $bound" | bc -l)" "$how"
 done

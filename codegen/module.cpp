@@ -56,6 +56,10 @@ std::string CodegenState::const_symbol(const std::string& tensor) {
 }
 
 std::string CodegenState::add_const(const std::string& hint, const Tensor& t) {
+  // Identical derived constants share one symbol (the tiles of a patched layer repack the same
+  // weights, passes/patch_stage.cpp).
+  for (const Const& c : consts_)
+    if (c.tensor.dtype == t.dtype && c.tensor.shape == t.shape && c.tensor.data == t.data) return c.symbol;
   std::string sym = fresh_symbol(hint);
   consts_.push_back({sym, t});
   return sym;
@@ -185,11 +189,16 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
 
   // --- arena size: the end of the furthest planned buffer ---
   int64_t arena = 0;
-  for (const auto& kv : g.tensors) {
+  for (const auto& kv : g.tensors) {  // views included: an in-place output may extend its root
     const Tensor& t = kv.second;
-    if (t.is_const || !t.alias_of.empty() || t.arena_offset < 0) continue;
-    arena = std::max<int64_t>(arena, t.arena_offset + static_cast<int64_t>(t.bytes()));
+    const Tensor* r = &t;
+    while (!r->alias_of.empty()) r = &g.tensor(r->alias_of);
+    if (t.is_const || r->arena_offset < 0) continue;
+    arena = std::max<int64_t>(arena, arena_offset_of(g, t.name) + static_cast<int64_t>(t.bytes()));
   }
+  for (const Node& n : g.nodes)  // kernel scratch (OpDef::scratch) may be planned above every tensor
+    if (n.attr_int("kiln_scratch_offset", -1) >= 0)
+      arena = std::max<int64_t>(arena, n.attr_int("kiln_scratch_offset", 0) + n.attr_int("kiln_scratch_bytes", 0));
   const int align = std::max(target.alignment, 16);
   int64_t arena_alloc = std::max<int64_t>((arena + align - 1) / align * align, align);
 

@@ -14,11 +14,34 @@
 //    is placed directly in its slice of the output (a view with a byte offset), so its producer
 //    writes straight into the concatenated tensor and Concat emits no code.
 //
-// 3. In-place depthwise convolution (below the liveness bound, TinyEngine's trick). A depthwise
-//    Conv (group = C = M, batch 1, float) whose input dies there and whose output is no larger
-//    writes its output over its input: each output channel is computed into a one-channel
-//    scratch buffer and copied down, so the arena holds one channel's temporary instead of a
-//    second whole tensor (runtime kiln::depthwise2d_inplace). Off with --no-inplace-depthwise.
+// Below the liveness bound (TinyEngine's and MCUNet's tricks), a kernel whose input dies at its
+// node writes its output over that input; the input's buffer then holds both, and plan-memory
+// places buffers by extents (each tensor's bytes while it lives), so what the output does not
+// cover is free again and what it adds is free until the node runs. Each rewrite names the view
+// it set in `kiln_inplace_alias`; plan-memory undoes exactly those to compute the bound.
+//
+// 3. In-place depthwise convolution (Conv float, QLinearConv 8-bit with constant parameters;
+//    group = C = M, batch 1, output no larger). Each output channel is computed into a
+//    one-channel scratch buffer and copied down over the consumed input (kiln::depthwise2d_inplace,
+//    kiln::qdepthwise2d_inplace). Off with --no-inplace-depthwise (or --no-inplace-conv).
+//
+// 4. In-place pointwise convolution (1x1, stride 1, unpadded, group 1, batch 1; same kernels'
+//    precision). Output pixel p depends only on input pixel p. kiln lays activations out NCHW, so
+//    a pixel's channels are P = H*W elements apart and channel planes line up: with y starting
+//    K whole planes before x (x = y + K*P), element (m, p) of y shares its address with element
+//    (c, q) of x only when m = c + K and p = q, i.e. writing output pixel p clobbers input pixel p
+//    and nothing else. The kernel gathers a block of 4 pixels' C inputs into scratch before writing
+//    their M outputs, so it never reads a clobbered value, for any C and M. With M <= C, y starts
+//    at x (K = 0) and the rest of x's bytes die there. With M > C, y needs (M - C) * P more
+//    elements: K in [0, M - C] is the largest that keeps y inside the bytes x's buffer already
+//    spans (K = M - C puts x at y's end, the pixel-interleaved layout's only choice); the part of
+//    y beyond x is free until the node runs. Peak: max(x, y) + C * 4 elements instead of x + y
+//    (kiln::pointwise_inplace, kiln::qconv_pointwise_inplace). Off with --no-inplace-pointwise.
+//
+// 5. In-place QuantizeLinear, float -> 8-bit (the model's input boundary; the caller's input is
+//    reused after its last read, as the planner reuses any input): y[i] (byte i) lands on the
+//    bytes of x[i / 4], already read for i >= 1, and on x[0] itself after it was read for i = 0;
+//    the quantize kernel reads x[i] before it writes y[i]. Off with --no-inplace-quantize.
 //===----------------------------------------------------------------------===//
 #include <set>
 
@@ -113,24 +136,127 @@ bool try_concat(Graph& g, size_t step) {
   return true;
 }
 
-bool try_depthwise(Graph& g, size_t step) {
-  Node& n = g.nodes[step];
-  if (n.op != "Conv" || n.outputs.size() != 1 || n.inputs.size() < 2) return false;
-  const Tensor& x = g.tensor(n.inputs[0]);
-  const Tensor& w = g.tensor(n.inputs[1]);
+// The last schedule step reading the bytes of `root` (graph outputs: the end), with graph inputs
+// dying at their last reader as the planner already treats them: a below-the-bound rewrite may
+// overwrite an input the caller handed in, exactly as any later tensor placed over it would.
+int last_read(const Graph& g, const std::string& root) {
+  int last = -1;
+  for (size_t s = 0; s < g.nodes.size(); ++s)
+    for (const auto& in : g.nodes[s].inputs)
+      if (!in.empty() && !g.tensor(in).is_const && root_name(g, in) == root) last = static_cast<int>(s);
+  for (const auto& o : g.outputs)
+    if (root_name(g, o) == root) last = static_cast<int>(g.nodes.size());
+  return last;
+}
+
+// Byte offset of tensor t inside its root.
+int64_t offset_in_root(const Graph& g, const std::string& t) {
+  int64_t off = 0;
+  for (const Tensor* r = &g.tensor(t); !r->alias_of.empty(); r = &g.tensor(r->alias_of)) off += r->alias_offset;
+  return off;
+}
+
+// Node `step` writes its output y over its input x, whose bytes die there (the kernel only
+// overwrites what it has consumed). y becomes a view inside x's root buffer: at x's address when
+// y is no larger ("y over x"); when y is larger (a pointwise convolution with more output than
+// input channels) y starts k * `shift` bytes before x for some k in [0, (bytes(y) - bytes(x)) /
+// shift], the kernel's admissible offsets. k is the largest that keeps y's start inside the
+// buffer's bytes so far (k at its maximum puts x at y's end: the input's producer then leaves
+// y's head free until y is written); a y that still reaches past the buffer widens it (see
+// plan-memory's extents). The view is recorded in `kiln_inplace_alias`, so plan-memory can undo
+// exactly these aliases when it computes the liveness bound (they go below it).
+bool share_inplace(Graph& g, Node& n, size_t step, int64_t shift) {
+  const std::string& xn = n.inputs[0];
   Tensor& y = g.tensor(n.outputs[0]);
-  if (x.dtype != DType::kFloat32 || x.is_const || !w.is_const || (x.shape.size() != 3 && x.shape.size() != 4)) return false;
-  if (x.shape[0] != 1 || w.shape.size() != x.shape.size() || w.shape[1] != 1) return false;
-  const int64_t c = x.shape[1];
-  if (n.attr_int("group", 1) != c || w.shape[0] != c || y.shape[1] != c) return false;
-  if (y.numel() > x.numel() || !y.alias_of.empty() || !x.alias_of.empty()) return false;
-  if (g.is_graph_output(y.name) || g.is_graph_input(x.name) || g.is_graph_output(x.name)) return false;
-  if (last_use(g, x.name) != static_cast<int>(step)) return false;
+  const Tensor& x = g.tensor(xn);
+  if (x.is_const || !y.alias_of.empty() || g.is_graph_output(y.name)) return false;
+  const std::string root = root_name(g, xn);
+  if (last_read(g, root) != static_cast<int>(step)) return false;
   for (const auto& kv : g.tensors)
-    if (kv.second.alias_of == x.name) return false;  // a view of x is read elsewhere
-  y.alias_of = x.name;
-  y.alias_offset = 0;
-  n.set_int("kiln_inplace_dw", 1);
+    if (kv.second.alias_of == y.name) return false;  // something already lives inside y
+  const int64_t grow = static_cast<int64_t>(y.bytes()) - static_cast<int64_t>(x.bytes());
+  const int64_t x_at = offset_in_root(g, xn);
+  int64_t k = 0;
+  if (grow > 0) {
+    if (shift <= 0 || grow % shift) return false;
+    int64_t span_begin = 0;  // the lowest byte any tensor of the buffer uses, relative to the root
+    for (const auto& kv : g.tensors)
+      if (!kv.second.is_const && !kv.second.alias_of.empty() && root_name(g, kv.first) == root)
+        span_begin = std::min(span_begin, offset_in_root(g, kv.first));
+    k = std::min(grow / shift, (x_at - span_begin) / shift);
+  }
+  y.alias_of = root;
+  y.alias_offset = x_at - k * shift;
+  n.set_string("kiln_inplace_alias", y.name);
+  return true;
+}
+
+// Every parameter input (weights, scales, zero points, bias) is a constant.
+bool params_const(const Graph& g, const Node& n) {
+  for (size_t i = 1; i < n.inputs.size(); ++i)
+    if (!n.inputs[i].empty() && !g.tensor(n.inputs[i]).is_const) return false;
+  return true;
+}
+
+enum class ConvKind { kOther, kDepthwise, kPointwise };
+
+// A batch-1 2-D (or 1-D) Conv or QLinearConv with constant parameters whose kernels have
+// in-place variants: depthwise (group = C = M) or pointwise (1x1, stride 1, unpadded, group 1).
+ConvKind conv_kind(const Graph& g, const Node& n) {
+  const bool fp = n.op == "Conv" && n.domain.empty();
+  const bool q = n.op == "QLinearConv" && n.domain.empty();
+  if ((!fp && !q) || n.outputs.size() != 1 || n.inputs.size() < (q ? 8 : 2)) return ConvKind::kOther;
+  const Tensor& x = g.tensor(n.inputs[0]);
+  const Tensor& w = g.tensor(n.inputs[q ? 3 : 1]);
+  const Tensor& y = g.tensor(n.outputs[0]);
+  if (fp && x.dtype != DType::kFloat32) return ConvKind::kOther;
+  if (q && (dtype_size(x.dtype) != 1 || dtype_size(y.dtype) != 1 || !params_const(g, n))) return ConvKind::kOther;
+  if (fp && !w.is_const) return ConvKind::kOther;
+  const size_t rank = x.shape.size();
+  if ((rank != 3 && rank != 4) || x.shape[0] != 1 || w.shape.size() != rank || y.shape.size() != rank) return ConvKind::kOther;
+  const int64_t c = x.shape[1], m = w.shape[0], group = n.attr_int("group", 1);
+  if (group == c && m == c && w.shape[1] == 1) return ConvKind::kDepthwise;
+  if (group != 1) return ConvKind::kOther;
+  for (size_t d = 2; d < rank; ++d)
+    if (w.shape[d] != 1 || x.shape[d] != y.shape[d]) return ConvKind::kOther;
+  for (int64_t v : n.attr_ints("strides", {}))
+    if (v != 1) return ConvKind::kOther;
+  for (int64_t v : n.attr_ints("pads", {}))
+    if (v != 0) return ConvKind::kOther;
+  const std::string pad = n.attr_string("auto_pad", "NOTSET");
+  if (pad != "NOTSET" && pad != "VALID") return ConvKind::kOther;
+  return ConvKind::kPointwise;
+}
+
+// 3. / 4. In-place depthwise and pointwise convolution.
+bool try_conv(Graph& g, size_t step, const PassContext& ctx) {
+  Node& n = g.nodes[step];
+  const ConvKind kind = conv_kind(g, n);
+  if (kind == ConvKind::kDepthwise && ctx.inplace_depthwise) {
+    if (g.tensor(n.outputs[0]).numel() > g.tensor(n.inputs[0]).numel()) return false;
+    if (!share_inplace(g, n, step, 0)) return false;
+    n.set_int("kiln_inplace_dw", 1);
+    return true;
+  }
+  if (kind == ConvKind::kPointwise && ctx.inplace_pointwise) {
+    // Offsets that are whole channel planes keep every clobbered input pixel the one being written.
+    const Tensor& y = g.tensor(n.outputs[0]);
+    const int64_t plane = y.numel() / y.shape[1] * static_cast<int64_t>(dtype_size(y.dtype));
+    if (!share_inplace(g, n, step, plane)) return false;
+    n.set_int("kiln_inplace_pw", 1);
+    return true;
+  }
+  return false;
+}
+
+// 5. QuantizeLinear float -> 8-bit in place: y[i] (byte i) lands on bytes of x[i / 4], already
+// read when i >= 1, and on x[0] itself after it was read when i = 0.
+bool try_quantize(Graph& g, size_t step) {
+  Node& n = g.nodes[step];
+  if (n.op != "QuantizeLinear" || !n.domain.empty() || n.outputs.size() != 1) return false;
+  if (g.tensor(n.inputs[0]).dtype != DType::kFloat32 || dtype_size(g.tensor(n.outputs[0]).dtype) != 1) return false;
+  if (!share_inplace(g, n, step, 0)) return false;
+  n.set_int("kiln_inplace_q", 1);
   return true;
 }
 
@@ -139,9 +265,12 @@ bool try_depthwise(Graph& g, size_t step) {
 PassResult run_inplace(Graph& g, const PassContext& ctx) {
   PassResult r;
   for (size_t s = 0; s < g.nodes.size(); ++s) {
-    if (ctx.inplace_depthwise && try_depthwise(g, s)) {
+    if (try_conv(g, s, ctx)) {
       r.changed = true;
-      ++r.stats["depthwise-in-place"];
+      ++r.stats[g.nodes[s].has_attr("kiln_inplace_dw") ? "depthwise-in-place" : "pointwise-in-place"];
+    } else if (ctx.inplace_quantize && try_quantize(g, s)) {
+      r.changed = true;
+      ++r.stats["quantize-in-place"];
     } else if (try_concat(g, s)) {
       r.changed = true;
       ++r.stats["concats-in-place"];

@@ -39,11 +39,20 @@ struct QuantizeReport {
 
 struct PassContext {
   const Target* target = nullptr;
-  // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise.
+  // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise,
+  // --no-inplace-pointwise (both: --no-inplace-conv) and --no-inplace-quantize.
   bool inplace_depthwise = true;
   // --quantize int8 (null: the quantize pass does nothing), and where it reports its points.
   const QuantizeRequest* quantize = nullptr;
   QuantizeReport* quantize_report = nullptr;
+  // --io int8 (passes/io_int8.cpp): the int8 tensors at the boundary become the model's API.
+  bool io_int8 = false;
+  bool inplace_pointwise = true;
+  bool inplace_quantize = true;
+  // Patch-based execution of the first convolutions (passes/patch_stage.cpp): N x N tiles (off
+  // below 2) over `patch_layers` layers (0: the length with the smallest arena).
+  int patches = 0;
+  int patch_layers = 0;
 };
 
 struct PassResult {

@@ -12,12 +12,14 @@ namespace kiln {
 PassResult run_fold_constants(Graph& g, const PassContext& ctx);
 PassResult run_quantize(Graph& g, const PassContext& ctx);
 PassResult run_fold_qdq(Graph& g, const PassContext& ctx);
+PassResult run_io_int8(Graph& g, const PassContext& ctx);
 PassResult run_fold_batchnorm(Graph& g, const PassContext& ctx);
 PassResult run_fuse_activations(Graph& g, const PassContext& ctx);
 PassResult run_dce(Graph& g, const PassContext& ctx);
 PassResult run_alias_views(Graph& g, const PassContext& ctx);
 PassResult run_inplace(Graph& g, const PassContext& ctx);
 PassResult run_schedule(Graph& g, const PassContext& ctx);
+PassResult run_patch_stage(Graph& g, const PassContext& ctx);
 PassResult run_materialize_outputs(Graph& g, const PassContext& ctx);
 PassResult run_plan_memory(Graph& g, const PassContext& ctx);
 

@@ -1,15 +1,20 @@
 //===- plan_memory.cpp - Place every activation in one static arena -------===//
 //
-// analyse: walk the schedule; each non-constant tensor that is not a view is a buffer, live from
-// the step that writes it to the last step that reads it or any of its views (graph inputs from
-// before the first step, graph outputs until after the last).
-// plan: two buffers conflict when their live ranges intersect. Each algorithm fixes an order and
-// places buffers one by one at the tightest aligned gap among the conflicting buffers already
-// placed: greedy-by-size (largest first), greedy-by-conflicts (most conflicting bytes first),
-// best-fit-by-start (time order); for at most 16 buffers an exact branch-and-bound search over
-// placement orders follows, stopping at the liveness bound. The smallest arena wins (ties: the
-// first algorithm), so the result is deterministic.
-// apply: store offsets. The arena is the furthest end; the liveness bound is reported beside it.
+// analyse: walk the schedule; each non-constant tensor that is not a view is a buffer. Every
+// tensor sharing it (the root, its views, outputs written in place over it) contributes an
+// extent: its bytes inside the buffer (an in-place output may start before the root: the buffer
+// then spans from there) and the steps from the one that writes it to the last that reads it
+// (graph inputs from before the first step, graph outputs until after the last). Tensors with
+// the same bytes merge into one extent.
+// plan: two buffers conflict where extents of both are alive at one step and overlap in bytes.
+// Each algorithm fixes an order and places buffers one by one at the tightest aligned offset the
+// conflicting buffers already placed leave free: greedy-by-size (largest first),
+// greedy-by-conflicts (most conflicting bytes first), best-fit-by-start (time order); for at most
+// 16 buffers an exact branch-and-bound search over placement orders follows, stopping at the
+// liveness bound. The smallest arena wins (ties: the first algorithm), so the result is
+// deterministic.
+// apply: store offsets. The arena is the furthest end; the liveness bound (with the below-the-
+// bound in-place aliases undone) is reported beside it.
 //===----------------------------------------------------------------------===//
 #include <algorithm>
 #include <functional>
@@ -21,33 +26,59 @@
 
 namespace kiln {
 
-static const Tensor& root_of(const Graph& g, const Tensor& t) {
+namespace {
+
+// The root a tensor's bytes belong to and the tensor's byte offset inside it (negative when an
+// in-place convolution's larger output starts before its input).
+const Tensor& root_of(const Graph& g, const Tensor& t, int64_t* offset) {
   const Tensor* r = &t;
-  while (!r->alias_of.empty()) r = &g.tensor(r->alias_of);
+  *offset = 0;
+  while (!r->alias_of.empty()) {
+    *offset += r->alias_offset;
+    r = &g.tensor(r->alias_of);
+  }
   return *r;
 }
 
+int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
+
+}  // namespace
+
+std::vector<Extent> extents_of(const Buffer& b) {
+  if (!b.extents.empty()) return b.extents;
+  Extent e;
+  e.first = b.first;
+  e.last = b.last;
+  e.end = b.size;
+  return {e};
+}
+
+int64_t live_bytes(const Buffer& b, int step) {
+  std::vector<std::pair<int64_t, int64_t>> iv;
+  for (const Extent& e : extents_of(b))
+    if (e.first <= step && step <= e.last && e.end > e.begin) iv.push_back({e.begin, e.end});
+  std::sort(iv.begin(), iv.end());
+  int64_t total = 0, cursor = INT64_MIN;
+  for (const auto& x : iv) {
+    const int64_t lo = std::max(cursor, x.first);
+    if (x.second > lo) total += x.second - lo;
+    cursor = std::max(cursor, x.second);
+  }
+  return total;
+}
+
 std::vector<Buffer> analyse_buffers(const Graph& g, int64_t align) {
-  std::map<std::string, Buffer> by_root;
+  // Per tensor: its root, byte range inside the root and live steps.
+  struct Use {
+    int first = INT32_MAX, last = INT32_MIN;
+  };
+  std::map<std::string, Use> use;
   const int end = static_cast<int>(g.nodes.size());
   auto touch = [&](const std::string& name, int step) {
-    if (name.empty()) return;
-    const Tensor& t = g.tensor(name);
-    if (t.is_const) return;
-    const Tensor& r = root_of(g, t);
-    auto it = by_root.find(r.name);
-    if (it == by_root.end()) {
-      Buffer b;
-      b.name = r.name;
-      b.size = static_cast<int64_t>(r.bytes());
-      b.align = align;
-      b.first = step;
-      b.last = step;
-      by_root.emplace(r.name, b);
-    } else {
-      it->second.first = std::min(it->second.first, step);
-      it->second.last = std::max(it->second.last, step);
-    }
+    if (name.empty() || g.tensor(name).is_const) return;
+    Use& u = use[name];
+    u.first = std::min(u.first, step);
+    u.last = std::max(u.last, step);
   };
   for (const auto& in : g.inputs) touch(in, -1);
   for (int s = 0; s < end; ++s) {
@@ -55,8 +86,53 @@ std::vector<Buffer> analyse_buffers(const Graph& g, int64_t align) {
     for (const auto& in : g.nodes[s].inputs) touch(in, s);
   }
   for (const auto& o : g.outputs) touch(o, end);
+  // Extents per root; tensors covering the same bytes (views, in-place elementwise) merge into one.
+  std::map<std::string, std::map<std::pair<int64_t, int64_t>, Extent>> by_root;
+  for (const auto& kv : use) {
+    int64_t off = 0;
+    const Tensor& r = root_of(g, g.tensor(kv.first), &off);
+    const auto range = std::make_pair(off, off + static_cast<int64_t>(g.tensor(kv.first).bytes()));
+    auto& ext = by_root[r.name];
+    auto it = ext.find(range);
+    if (it == ext.end()) {
+      Extent e;
+      e.first = kv.second.first;
+      e.last = kv.second.last;
+      e.begin = range.first;
+      e.end = range.second;
+      ext.emplace(range, e);
+    } else {
+      it->second.first = std::min(it->second.first, kv.second.first);
+      it->second.last = std::max(it->second.last, kv.second.last);
+    }
+  }
   std::vector<Buffer> v;
-  for (auto& kv : by_root) v.push_back(kv.second);
+  for (auto& kv : by_root) {
+    Buffer b;
+    b.name = kv.first;
+    b.align = align;
+    int64_t lo = 0, hi = static_cast<int64_t>(g.tensor(kv.first).bytes());
+    b.first = INT32_MAX;
+    b.last = INT32_MIN;
+    for (const auto& e : kv.second) {
+      lo = std::min(lo, e.second.begin);
+      hi = std::max(hi, e.second.end);
+      b.first = std::min(b.first, e.second.first);
+      b.last = std::max(b.last, e.second.last);
+    }
+    b.base = -lo;
+    b.size = hi - lo;
+    // One extent over the whole buffer and its whole life is the plain case: leave it implicit.
+    const bool plain = kv.second.size() == 1 && lo == 0 && kv.second.begin()->second.end == hi;
+    if (!plain)
+      for (const auto& e : kv.second) {
+        Extent x = e.second;
+        x.begin += b.base;
+        x.end += b.base;
+        b.extents.push_back(x);
+      }
+    v.push_back(b);
+  }
   // Kernel scratch: alive during its node only.
   for (int s = 0; s < end; ++s) {
     int64_t bytes = g.nodes[s].attr_int("kiln_scratch_bytes", 0);
@@ -85,25 +161,36 @@ int64_t liveness_bound(const std::vector<Buffer>& bufs) {
   for (int s = lo; s <= hi; ++s) {
     int64_t total = 0;
     for (const Buffer& b : bufs)
-      if (b.first <= s && s <= b.last) total += b.size;
+      if (b.first <= s && s <= b.last) total += live_bytes(b, s);
     best = std::max(best, total);
   }
   return best;
 }
 
-static int64_t align_up(int64_t v, int64_t a) { return (v + a - 1) / a * a; }
+// Offsets o of b that would make b overlap the placed buffer j (at oj) where their extents are
+// alive together: o in [lo, hi).
+static void forbidden(const Buffer& b, const Buffer& j, int64_t oj, std::vector<std::pair<int64_t, int64_t>>* out) {
+  if (!buffers_conflict(b, j)) return;
+  const std::vector<Extent> eb = extents_of(b), ej = extents_of(j);
+  for (const Extent& e : eb)
+    for (const Extent& f : ej) {
+      if (e.end <= e.begin || f.end <= f.begin || e.first > f.last || f.first > e.last) continue;
+      // overlap iff o + e.begin < oj + f.end and oj + f.begin < o + e.end
+      out->push_back({oj + f.begin - e.end + 1, oj + f.end - e.begin});
+    }
+}
 
-// Lowest-waste placement of b among `placed` (indices into bufs with offsets in plan).
+// Lowest-waste placement of b among `placed` (indices into bufs with offsets in plan): the
+// aligned offset in the tightest free range (for single-extent buffers: the tightest gap).
 static int64_t place(const std::vector<Buffer>& bufs, const std::vector<size_t>& placed,
                      const std::vector<int64_t>& offsets, const Buffer& b) {
   std::vector<std::pair<int64_t, int64_t>> busy;
-  for (size_t j : placed)
-    if (buffers_conflict(b, bufs[j]) && bufs[j].size > 0) busy.push_back({offsets[j], offsets[j] + bufs[j].size});
+  for (size_t j : placed) forbidden(b, bufs[j], offsets[j], &busy);
   std::sort(busy.begin(), busy.end());
   int64_t best = -1, best_gap = INT64_MAX, cursor = 0;
   for (const auto& iv : busy) {
     int64_t start = align_up(cursor, b.align);
-    if (iv.first >= start + b.size && iv.first - start < best_gap) {
+    if (iv.first > start && iv.first - start < best_gap) {
       best = start;
       best_gap = iv.first - start;
     }
@@ -211,10 +298,10 @@ bool plan_is_valid(const std::vector<Buffer>& bufs, const MemoryPlan& plan) {
   for (size_t i = 0; i < bufs.size(); ++i) {
     if (plan.offsets[i] < 0 || plan.offsets[i] % bufs[i].align != 0) return false;
     for (size_t j = i + 1; j < bufs.size(); ++j) {
-      if (!buffers_conflict(bufs[i], bufs[j]) || bufs[i].size == 0 || bufs[j].size == 0) continue;
-      bool disjoint = plan.offsets[i] + bufs[i].size <= plan.offsets[j] ||
-                      plan.offsets[j] + bufs[j].size <= plan.offsets[i];
-      if (!disjoint) return false;
+      std::vector<std::pair<int64_t, int64_t>> bad;
+      forbidden(bufs[i], bufs[j], plan.offsets[j], &bad);
+      for (const auto& iv : bad)
+        if (iv.first <= plan.offsets[i] && plan.offsets[i] < iv.second) return false;
     }
   }
   return true;
@@ -225,7 +312,7 @@ std::string scratch_buffer_name(const Node& n) { return n.name + "#scratch"; }
 void apply_plan(Graph& g, const std::vector<Buffer>& bufs, const MemoryPlan& plan) {
   for (size_t i = 0; i < bufs.size(); ++i) {
     if (Tensor* t = g.find(bufs[i].name)) {
-      t->arena_offset = plan.offsets[i];
+      t->arena_offset = plan.offsets[i] + bufs[i].base;
       continue;
     }
     for (Node& n : g.nodes)
@@ -254,12 +341,17 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
   apply_plan(g, bufs, plan);
   r.changed = true;
   r.stats["arena-bytes"] = plan.arena;
-  // The liveness bound is a property of the schedule's tensors: below-the-bound aliasing (in-place
-  // depthwise) and kernel scratch do not count towards it.
+  // The liveness bound is a property of the schedule's tensors: below-the-bound aliasing (the
+  // in-place convolutions and quantization of passes/inplace.cpp, which name the tensor whose alias
+  // they set) and kernel scratch do not count towards it.
   Graph plain = g;
   for (Node& n : plain.nodes) {
     n.attrs.erase("kiln_scratch_bytes");
-    if (n.attr_int("kiln_inplace_dw", 0)) plain.tensor(n.outputs[0]).alias_of.clear();
+    std::string undo = n.attr_string("kiln_inplace_alias", "");
+    if (!undo.empty()) {
+      plain.tensor(undo).alias_of.clear();
+      plain.tensor(undo).alias_offset = 0;
+    }
   }
   r.stats["liveness-bound"] = liveness_bound(analyse_buffers(plain, align));
   r.stats["buffers"] = static_cast<int64_t>(bufs.size());

@@ -15,8 +15,8 @@
 //    The inputs of a Concat share one scale and zero point (the union of their ranges), so the
 //    Concat runs on the integers and its output is no point of its own.
 //    Graph inputs read by an integer op are points (QuantizeLinear at the boundary); with
-//    --io int8 every float graph input and output is one, and the graph's own tensor becomes the
-//    int8 tensor (its scale and zero point go to the generated header).
+//    --io int8 every float graph input and output is one, so that the io-int8 pass can make the
+//    graph's own tensors the int8 ones.
 // 2. Ranges. compiler/quant/calibrate runs the float graph on the calibration samples and picks
 //    [lo, hi] per point (--calibration-method minmax|percentile|mse). Outputs of Softmax and
 //    Sigmoid use the fixed range [0, 1) (scale 1/256, zero point -128) and Tanh [-1, 1) (scale
@@ -253,8 +253,6 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::vector<std::string> to_calibrate;
   for (const auto& t : points)
     if ((!fixed.count(t) || parent.count(t)) && !moved_from.count(t)) to_calibrate.push_back(t);
-  for (const auto& t : points)
-    if (moved_from.count(t) && !is_point.count(moved_from[t])) to_calibrate.push_back(t);
   auto ranges = calibrate(g, to_calibrate, *req.data, req.method, req.percentile, req.progress);
   if (!ranges) {
     r.status = ranges.status();
@@ -264,14 +262,14 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::map<std::string, QuantRange> group;
   for (const auto& t : points) {
     if (!parent.count(t) || !ranges->count(t)) continue;
-    QuantRange r = ranges->at(t);
+    QuantRange range = ranges->at(t);
     if (fixed.count(t)) {
       const Params& f = fixed[t];
-      r = {f.scale * static_cast<float>(-128 - f.zero_point), f.scale * static_cast<float>(127 - f.zero_point)};
+      range = {f.scale * static_cast<float>(-128 - f.zero_point), f.scale * static_cast<float>(127 - f.zero_point)};
     }
     auto it = group.find(root(t));
-    if (it == group.end()) group[root(t)] = r;
-    else it->second = {std::min(it->second.lo, r.lo), std::max(it->second.hi, r.hi)};
+    if (it == group.end()) group[root(t)] = range;
+    else it->second = {std::min(it->second.lo, range.lo), std::max(it->second.hi, range.hi)};
   }
   std::map<std::string, Params> params;
   for (const auto& t : points) {
@@ -340,53 +338,26 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
       g.tensors[name] = x;
     };
     QuantizeReport::Point rp{"", p.scale, p.zero_point};
-    const bool boundary = req.io_int8 && (g.is_graph_input(t) || g.is_graph_output(t));
     if (g.is_graph_input(t)) {
-      const std::string dq = g.unique_name(t + "_dequantized");
+      const std::string q = g.unique_name(t + "_quantized"), dq = g.unique_name(t + "_dequantized");
+      new_tensor(q, qt);
       new_tensor(dq, DType::kFloat32);
-      if (boundary) {
-        Tensor& in = g.tensor(t);
-        in.dtype = DType::kInt8;
-        in.quant = QuantParams{{p.scale}, {p.zero_point}, -1};
-        before.push_back(make("DequantizeLinear", t, dq));
-        rp.q = t;
-      } else {
-        const std::string q = g.unique_name(t + "_quantized");
-        new_tensor(q, qt);
-        before.push_back(make("QuantizeLinear", t, q));
-        before.push_back(make("DequantizeLinear", q, dq));
-        rp.q = q;
-      }
+      before.push_back(make("QuantizeLinear", t, q));
+      before.push_back(make("DequantizeLinear", q, dq));
       renames.push_back({t, dq});
+      rp.q = q;
     } else {
       // The producer writes t_float; Q/DQ restore t for the readers.
-      const std::string f = g.unique_name(t + "_float");
+      const std::string f = g.unique_name(t + "_float"), q = g.unique_name(t + "_quantized");
       Tensor moved = g.tensor(t);
       moved.name = f;
       g.tensors[f] = moved;
       for (Node& n : g.nodes)
         for (auto& o : n.outputs)
           if (o == t) o = f;
-      std::vector<Node>& seq = after[f];
-      if (boundary) {
-        Tensor& out = g.tensor(t);
-        out.dtype = DType::kInt8;
-        out.quant = QuantParams{{p.scale}, {p.zero_point}, -1};
-        seq.push_back(make("QuantizeLinear", f, t));
-        if (!g.consumers(t).empty()) {
-          const std::string dq = g.unique_name(t + "_dequantized");
-          new_tensor(dq, DType::kFloat32);
-          seq.push_back(make("DequantizeLinear", t, dq));
-          renames.push_back({t, dq});
-        }
-        rp.q = t;
-      } else {
-        const std::string q = g.unique_name(t + "_quantized");
-        new_tensor(q, qt);
-        seq.push_back(make("QuantizeLinear", f, q));
-        seq.push_back(make("DequantizeLinear", q, t));
-        rp.q = q;
-      }
+      new_tensor(q, qt);
+      after[f] = {make("QuantizeLinear", f, q), make("DequantizeLinear", q, t)};
+      rp.q = q;
     }
     if (ctx.quantize_report) ctx.quantize_report->points[t] = rp;
   }

@@ -95,6 +95,49 @@ inline void depthwise2d_inplace(float* xy, const float* w, const float* bias, fl
   }
 }
 
+// Pointwise (1x1, stride 1, unpadded, ungrouped) convolution in place, NCHW: Y[M, P] = W[M, C] . X[C, P]
+// where X starts at Y or K whole channel planes after it (x == y + K * P, 0 <= K, and K <= M - C
+// when M > C). Element (c, q) of X and element (m, p) of Y then share an address only when
+// m == c + K and q == p (p, q < P): writing output pixel p clobbers only input pixel p. Each block
+// of B pixels is first gathered into `tmp` [C * B] and its outputs are then written from there,
+// so a block's inputs are saved before any of its outputs land and later blocks are untouched.
+// (Pixel-interleaved layouts would need the input at the output's end and a forward pixel order;
+// in NCHW the planes line up and any plane offset works.)
+template <int C, int P, int M, int B, typename Act>
+inline void pointwise_inplace(const float* x, float* y, const float* w, const float* bias, float* tmp, Act act) {
+  static_assert(B == 4, "blocks of four pixels (the accumulators below)");
+  for (int p0 = 0; p0 < P; p0 += 4) {
+    const int nb = P - p0 < 4 ? P - p0 : 4;
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < 4; ++j) tmp[c * 4 + j] = j < nb ? x[c * P + p0 + j] : 0.0f;
+    // Two output channels by four pixels share each load; sums start at zero and take the bias
+    // last, as the out-of-place matrix product (kiln::gemm_nn) does, so results are identical.
+    for (int m = 0; m < M; m += 2) {
+      const bool pair = m + 1 < M;
+      const float* w0 = w + m * C;
+      const float* w1 = pair ? w0 + C : w0;
+      float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, b0 = 0.0f, b1 = 0.0f, b2 = 0.0f, b3 = 0.0f;
+      const float* t = tmp;
+      for (int c = 0; c < C; ++c, t += 4) {
+        const float u = w0[c], v = w1[c];
+        a0 += u * t[0];
+        a1 += u * t[1];
+        a2 += u * t[2];
+        a3 += u * t[3];
+        b0 += v * t[0];
+        b1 += v * t[1];
+        b2 += v * t[2];
+        b3 += v * t[3];
+      }
+      const float a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+      for (int j = 0; j < nb; ++j) {
+        y[m * P + p0 + j] = act(bias ? a[j] + bias[m] : a[j]);
+        if (pair) y[(m + 1) * P + p0 + j] = act(bias ? b[j] + bias[m + 1] : b[j]);
+      }
+    }
+  }
+}
+
 // Direct convolution. Every shape, stride, pad and dilation is a template constant, so the
 // window loops have literal bounds. Per output position the valid kernel range of each dim is
 // computed once, so the inner loop carries no bounds checks. Output channels go four at a time

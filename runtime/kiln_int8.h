@@ -319,6 +319,75 @@ inline void qconv_pointwise(const XT* x, const WT* w, const int32_t* bias, YT* y
   }
 }
 
+// --- in-place convolutions (below the liveness bound; see passes/inplace.cpp) ---
+// x and y point at the same bytes (XT and YT are both one byte). Kept apart from the kernels above
+// so those can be rewritten freely: these only reuse them or mirror their arithmetic.
+
+// The output stage of channel c + m for a kernel run on channels from c on.
+template <typename Out>
+struct ChannelOffset {
+  Out out;
+  int c;
+  auto operator()(int32_t acc, int m) const -> decltype(out(acc, m)) { return out(acc, m + c); }
+};
+
+// Depthwise qconv2d (G = C = M, constant parameters) in place: channel c's outputs go to `tmp`
+// [OH * OW] and are then copied to y's channel c, which ends at or before x's channel c + 1
+// (OH * OW <= H * W): only consumed input is overwritten.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename XT, typename WT, typename YT, typename Out>
+inline void qdepthwise2d_inplace(const XT* x, const WT* w, const int32_t* bias, const int32_t* wsum, int32_t x_zp,
+                                 YT* y, YT* tmp, Out out) {
+  static_assert(OH * OW <= H * W, "in-place depthwise needs an output no larger than its input");
+  static_assert(sizeof(XT) == 1 && sizeof(YT) == 1, "in-place kernels need one-byte elements");
+  for (int c = 0; c < C; ++c) {
+    qconv2d<1, H, W, 1, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW, 1>(x + c * H * W, w + c * KH * KW, bias + c, wsum + c,
+                                                                   x_zp, tmp, ChannelOffset<Out>{out, c});
+    YT* yc = y + c * OH * OW;
+    for (int i = 0; i < OH * OW; ++i) yc[i] = tmp[i];
+  }
+}
+
+// qconv_pointwise in place, NCHW: x == y + K * P for some K >= 0 (K <= M - C when M > C), so
+// element (c, q) of X and (m, p) of Y share a byte only when m == c + K and q == p: output pixel
+// p clobbers only input pixel p (see kiln::pointwise_inplace). Each block of B pixels is gathered
+// into `tmp` [C * B] before its outputs are written.
+template <int C, int P, int M, int B, typename XT, typename WT, typename YT, typename Out>
+inline void qconv_pointwise_inplace(const XT* x, const WT* w, const int32_t* bias, YT* y, XT* tmp, Out out) {
+  static_assert(sizeof(XT) == 1 && sizeof(YT) == 1, "in-place kernels need one-byte elements");
+  static_assert(B == 4, "blocks of four pixels (the accumulators below)");
+  for (int p0 = 0; p0 < P; p0 += 4) {
+    const int nb = P - p0 < 4 ? P - p0 : 4;
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < 4; ++j) tmp[c * 4 + j] = j < nb ? x[c * P + p0 + j] : XT(0);
+    for (int m = 0; m < M; m += 2) {  // two output channels by four pixels share each load
+      const bool pair = m + 1 < M;
+      const WT* w0 = w + m * C;
+      const WT* w1 = pair ? w0 + C : w0;
+      int32_t a0 = bias[m], a1 = a0, a2 = a0, a3 = a0;
+      int32_t b0 = bias[pair ? m + 1 : m], b1 = b0, b2 = b0, b3 = b0;
+      const XT* t = tmp;
+      for (int c = 0; c < C; ++c, t += 4) {
+        const int32_t u = w0[c], v = w1[c];
+        const int32_t x0 = t[0], x1 = t[1], x2 = t[2], x3 = t[3];
+        a0 += x0 * u;
+        a1 += x1 * u;
+        a2 += x2 * u;
+        a3 += x3 * u;
+        b0 += x0 * v;
+        b1 += x1 * v;
+        b2 += x2 * v;
+        b3 += x3 * v;
+      }
+      const int32_t a[4] = {a0, a1, a2, a3}, b[4] = {b0, b1, b2, b3};
+      for (int j = 0; j < nb; ++j) {
+        y[m * P + p0 + j] = out(a[j], m);
+        if (pair) y[(m + 1) * P + p0 + j] = out(b[j], m + 1);
+      }
+    }
+  }
+}
+
 // Any parameters, constant or not: acc = B[m] + sum (x - x_zp) * (w - w_zp[m]) over the taps
 // inside the input. Zero points and bias may be null (zero). Used by ConvInteger and by
 // QLinearConv when a model feeds weights or zero points as graph inputs.

@@ -62,9 +62,7 @@ static std::string ram_notes(const CompileResult& r, const Budget& b) {
       s += fmt::format("          ... {} more\n", m.peak.size() - 5);
       break;
     }
-    int64_t size = 0;
-    for (const Buffer& buf : m.buffers)
-      if (buf.name == name) size = buf.size;
+    const int64_t size = m.peak_bytes[shown - 1];
     auto it = r.graph.tensors.find(name);
     std::string type = it != r.graph.tensors.end() ? " " + print_tensor_type(it->second) : std::string();
     s += fmt::format("          {:>9} B  {}{}\n", size, name, type);

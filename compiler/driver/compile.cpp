@@ -207,6 +207,7 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   PassContext ctx;
   ctx.target = res.target;
   ctx.inplace_depthwise = opt.inplace_depthwise;
+  ctx.io_int8 = opt.io_int8;
   CalibrationSet calibration;
   QuantizeRequest quantize;
   if (!opt.quantize.empty()) {
@@ -214,18 +215,15 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
     ctx.quantize = &quantize;
     ctx.quantize_report = &res.quantized;
     res.calibration_samples = calibration.count();
-  } else if (opt.io_int8 || !opt.keep_float.empty() || !opt.calibration.sources.empty() ||
-             opt.activations != "int8") {
-    return error(ErrorCode::kBadOption, "--calibration, --keep-float, --io int8 and --activations need --quantize int8");
+  } else if (!opt.keep_float.empty() || !opt.calibration.sources.empty() || opt.activations != "int8") {
+    return error(ErrorCode::kBadOption, "--calibration, --keep-float and --activations need --quantize int8");
   }
+  ctx.inplace_pointwise = opt.inplace_pointwise;
+  ctx.inplace_quantize = opt.inplace_quantize;
+  ctx.patches = opt.patches;
+  ctx.patch_layers = opt.patch_layers;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
-  // --io int8: the boundary tensors carry their parameters into the generated header.
-  for (const auto& kv : res.quantized.points) {
-    const auto& pt = kv.second;
-    if (res.graph.is_graph_input(pt.q) || res.graph.is_graph_output(pt.q))
-      res.graph.tensor(pt.q).quant = QuantParams{{pt.scale}, {pt.zero_point}, -1};
-  }
   for (const auto& p : res.passes)
     if (p.first == "plan-memory") res.liveness_bound = p.second.stats.at("liveness-bound");
 

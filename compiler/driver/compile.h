@@ -22,7 +22,11 @@ struct CompileOptions {
   std::string target = "host";
   ImportOptions import;
   PipelineOptions pipeline;
-  bool inplace_depthwise = true;  // --no-inplace-depthwise turns it off
+  bool inplace_depthwise = true;  // --no-inplace-depthwise (or --no-inplace-conv) turns it off
+  bool inplace_pointwise = true;  // --no-inplace-pointwise (or --no-inplace-conv)
+  bool inplace_quantize = true;   // --no-inplace-quantize
+  int patches = 0;                // --patches N: the first convolutions run in N x N tiles
+  int patch_layers = 0;           // --patch-layers K (0: the length with the smallest arena)
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena

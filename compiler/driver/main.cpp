@@ -85,6 +85,8 @@ void print_summary(FILE* f, const CompileResult& r) {
   std::fprintf(f, "MACs     %lld\n", static_cast<long long>(r.total_macs));
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
   std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
+  const std::string patches = patch_summary(r);
+  if (!patches.empty()) std::fprintf(f, "patches  %s\n", patches.c_str());
   const Budget& b = r.budget;
   std::fprintf(f, "code     %llu bytes (flash, %s)\n", static_cast<unsigned long long>(b.code),
                b.code_measured ? "measured" : "estimate");
@@ -109,11 +111,11 @@ std::string summary_json(const CompileResult& r, const std::string& outdir) {
       "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
       "  \"board\": {},\n  \"code_bytes\": {},\n  \"code_measured\": {},\n  \"stack_bytes\": {},\n  \"stack_measured\": {},\n"
       "  \"ram_bytes\": {},\n  \"flash_bytes\": {},\n  \"ram_limit\": {},\n  \"flash_limit\": {},\n"
-      "  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"patches\": {},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
       r.module.weight_bytes, r.total_params, r.total_macs, r.board ? fmt::format("\"{}\"", r.board->name) : "null",
       r.budget.code, r.budget.code_measured, r.budget.stack, r.budget.stack_measured, r.budget.ram(), r.budget.flash(),
-      r.budget.ram_limit, r.budget.flash_limit, nodes);
+      r.budget.ram_limit, r.budget.flash_limit, patch_json(r), nodes);
 }
 
 struct CommonOpts {
@@ -133,6 +135,11 @@ struct CommonOpts {
   float calibration_scale = 1.0f, calibration_offset = 0.0f;
   double percentile = 99.99;
   std::vector<std::string> keep_float;
+  bool no_inplace_pointwise = false;
+  bool no_inplace_conv = false;
+  bool no_inplace_quantize = false;
+  int patches = 0;
+  int patch_layers = 0;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -164,6 +171,17 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--activations", o.activations,
                   "with --quantize int8: int8 (default) or int16 activations (int8 weights, TFLite's 16x8 scheme)")
       ->check(CLI::IsMember({"int8", "int16"}));
+  cmd->add_flag("--no-inplace-pointwise", o.no_inplace_pointwise,
+                "keep 1x1 convolutions out of place (input and output whole instead of the larger plus a block)");
+  cmd->add_flag("--no-inplace-conv", o.no_inplace_conv, "both --no-inplace-depthwise and --no-inplace-pointwise");
+  cmd->add_flag("--no-inplace-quantize", o.no_inplace_quantize,
+                "keep QuantizeLinear out of place (float input and 8-bit output whole)");
+  cmd->add_option("--patches", o.patches,
+                  "run the first convolutions in N x N spatial tiles (patch-based, MCUNetV2); 0 or 1: off")
+      ->check(CLI::Range(0, 64));
+  cmd->add_option("--patch-layers", o.patch_layers,
+                  "how many convolutions the patches cover (0: the count with the smallest arena)")
+      ->check(CLI::Range(0, 1000));
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -185,7 +203,6 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   }
   c.pipeline.print_after = o.print_after;
   c.pipeline.verify_each = o.verify_each;
-  c.inplace_depthwise = !o.no_inplace_depthwise;
   c.quantize = o.quantize;
   for (const auto& src : o.calibration) c.calibration.sources.push_back(parse_calibration_source(src));
   c.calibration.format = o.calibration_format;
@@ -198,6 +215,11 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.io_int8 = o.io == "int8";
   c.activations = o.activations;
   c.progress = true;
+  c.inplace_depthwise = !o.no_inplace_depthwise && !o.no_inplace_conv;
+  c.inplace_pointwise = !o.no_inplace_pointwise && !o.no_inplace_conv;
+  c.inplace_quantize = !o.no_inplace_quantize;
+  c.patches = o.patches;
+  c.patch_layers = o.patch_layers;
   return c;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 namespace kiln {
 
@@ -37,6 +38,12 @@ std::string json_str(const std::string& s) {
 
 }  // namespace
 
+static int64_t offset_in_root(const Graph& g, const std::string& name) {
+  int64_t off = 0;
+  for (const Tensor* t = &g.tensor(name); !t->alias_of.empty(); t = &g.tensor(t->alias_of)) off += t->alias_offset;
+  return off;
+}
+
 MemoryReport memory_report(const CompileResult& r) {
   MemoryReport m;
   m.arena = static_cast<int64_t>(r.module.arena_bytes);
@@ -45,7 +52,7 @@ MemoryReport memory_report(const CompileResult& r) {
   for (const Buffer& b : m.buffers) {
     int64_t off = -1;
     if (const Tensor* t = r.graph.find(b.name)) {
-      off = t->arena_offset;
+      off = t->arena_offset - b.base;
     } else {  // a kernel's scratch
       for (const Node& n : r.graph.nodes)
         if (scratch_buffer_name(n) == b.name) off = n.attr_int("kiln_scratch_offset", -1);
@@ -60,45 +67,109 @@ MemoryReport memory_report(const CompileResult& r) {
   int64_t best = -1;
   for (int s = lo; s <= hi; ++s) {
     int64_t total = 0;
-    for (const Buffer& b : m.buffers)
-      if (b.first <= s && s <= b.last) total += b.size;
+    for (const Buffer& b : m.buffers) total += live_bytes(b, s);
     if (total > best) {
       best = total;
       m.peak_step = s;
     }
   }
-  std::vector<const Buffer*> alive;
+  std::vector<std::pair<int64_t, std::string>> alive;
   for (const Buffer& b : m.buffers)
-    if (b.first <= m.peak_step && m.peak_step <= b.last) alive.push_back(&b);
-  std::sort(alive.begin(), alive.end(), [](const Buffer* a, const Buffer* b) {
-    return a->size != b->size ? a->size > b->size : a->name < b->name;
-  });
-  for (const Buffer* b : alive) m.peak.push_back(b->name);
+    if (int64_t live = live_bytes(b, m.peak_step)) alive.push_back({-live, b.name});
+  std::sort(alive.begin(), alive.end());
+  for (const auto& a : alive) {
+    m.peak.push_back(a.second);
+    m.peak_bytes.push_back(-a.first);
+  }
+  for (const Node& n : r.graph.nodes) {
+    const std::string y = n.attr_string("kiln_inplace_alias", "");
+    if (y.empty() || n.inputs.empty()) continue;
+    InplaceRelation rel;
+    rel.node = n.name;
+    rel.op = n.op;
+    rel.kind = n.has_attr("kiln_inplace_dw") ? "depthwise" : n.has_attr("kiln_inplace_pw") ? "pointwise" : "quantize";
+    rel.input = n.inputs[0];
+    rel.output = y;
+    rel.offset = offset_in_root(r.graph, y) - offset_in_root(r.graph, n.inputs[0]);
+    rel.scratch = n.attr_int("kiln_scratch_bytes", 0);
+    m.inplace.push_back(rel);
+  }
   return m;
 }
 
 std::string memory_summary(const MemoryReport& m) {
   std::string s = fmt::format("arena {} B = {:.1f}% of the liveness bound {} B", m.arena,
                               m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, m.bound);
+  if (!m.inplace.empty()) {
+    std::map<std::string, int> kinds;
+    int64_t scratch = 0;
+    for (const auto& rel : m.inplace) {
+      ++kinds[rel.kind];
+      scratch = std::max(scratch, rel.scratch);
+    }
+    std::string list;
+    for (const auto& kv : kinds) list += fmt::format("{}{} {}", list.empty() ? "" : ", ", kv.second, kv.first);
+    s += fmt::format(" (in place below the bound: {}; outputs over their inputs, largest scratch {} B)", list, scratch);
+  }
   s += fmt::format("; alive at the peak (step {}):", m.peak_step);
-  size_t shown = 0;
-  for (const auto& name : m.peak) {
-    if (++shown > 6) {
+  for (size_t i = 0; i < m.peak.size(); ++i) {
+    if (i == 6) {
       s += fmt::format(" +{} more", m.peak.size() - 6);
       break;
     }
-    for (const Buffer& b : m.buffers)
-      if (b.name == name) s += fmt::format(" {} ({} B)", name, b.size);
+    s += fmt::format(" {} ({} B)", m.peak[i], m.peak_bytes[i]);
   }
   return s;
+}
+
+namespace {
+const PassResult* patch_pass(const CompileResult& r) {
+  for (const auto& p : r.passes)
+    if (p.first == "patch-stage" && p.second.stats.count("patch-grid")) return &p.second;
+  return nullptr;
+}
+int64_t stat(const PassResult& p, const char* k) {
+  auto it = p.stats.find(k);
+  return it == p.stats.end() ? 0 : it->second;
+}
+double pct(int64_t part, int64_t whole) { return whole ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0; }
+}  // namespace
+
+std::string patch_summary(const CompileResult& r) {
+  const PassResult* p = patch_pass(r);
+  if (!p) return "";
+  const int64_t n = stat(*p, "patch-grid"), layers = stat(*p, "patch-layers"), before = stat(*p, "arena-unpatched");
+  if (layers == 0)
+    return fmt::format("{0}x{0}: no patched stage lowers the arena ({1} B without patches); not applied", n, before);
+  const int64_t after = stat(*p, "arena-patched"), extra = stat(*p, "stage-macs-patched") - stat(*p, "stage-macs");
+  return fmt::format("{0}x{0} tiles over the first {1} convolutions: arena {2} B instead of {3} B ({4:+.1f}%), "
+                     "{5} MACs computed again (+{6:.1f}% of the model's {7})",
+                     n, layers, after, before, pct(after - before, before), extra, pct(extra, r.total_macs - extra),
+                     r.total_macs - extra);
+}
+
+std::string patch_json(const CompileResult& r) {
+  const PassResult* p = patch_pass(r);
+  if (!p) return "null";
+  const int64_t extra = stat(*p, "stage-macs-patched") - stat(*p, "stage-macs");
+  return fmt::format("{{\"grid\": {}, \"layers\": {}, \"arena_unpatched\": {}, \"arena_patched\": {}, "
+                     "\"extra_macs\": {}, \"extra_macs_percent\": {:.2f}}}",
+                     stat(*p, "patch-grid"), stat(*p, "patch-layers"), stat(*p, "arena-unpatched"),
+                     stat(*p, "patch-layers") ? stat(*p, "arena-patched") : stat(*p, "arena-unpatched"), extra,
+                     pct(extra, r.total_macs - extra));
 }
 
 std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   std::string bufs;
   for (size_t i = 0; i < m.buffers.size(); ++i) {
     const Buffer& b = m.buffers[i];
-    bufs += fmt::format("{}\n    {{\"tensor\": {}, \"bytes\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}}}",
-                        i ? "," : "", json_str(b.name), b.size, m.offsets[i], b.first, b.last);
+    std::string ext;
+    for (const Extent& e : b.extents)
+      ext += fmt::format("{}{{\"first_step\": {}, \"last_step\": {}, \"begin\": {}, \"end\": {}}}", ext.empty() ? "" : ", ",
+                         e.first, e.last, e.begin, e.end);
+    bufs += fmt::format("{}\n    {{\"tensor\": {}, \"bytes\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}{}}}",
+                        i ? "," : "", json_str(b.name), b.size, m.offsets[i], b.first, b.last,
+                        b.extents.empty() ? std::string() : fmt::format(", \"root_at\": {}, \"extents\": [{}]", b.base, ext));
   }
   std::string nodes;
   for (size_t i = 0; i < r.nodes.size(); ++i) {
@@ -108,12 +179,18 @@ std::string memory_json(const CompileResult& r, const MemoryReport& m) {
   }
   std::string peak;
   for (const auto& p : m.peak) peak += (peak.empty() ? "" : ", ") + json_str(p);
+  std::string inplace;
+  for (const auto& rel : m.inplace)
+    inplace += fmt::format("{}\n    {{\"node\": {}, \"op\": {}, \"kind\": {}, \"input\": {}, \"output\": {}, \"output_offset\": {}, "
+                           "\"scratch_bytes\": {}}}",
+                           inplace.empty() ? "" : ",", json_str(rel.node), json_str(rel.op), json_str(rel.kind),
+                           json_str(rel.input), json_str(rel.output), rel.offset, rel.scratch);
   return fmt::format(
       "{{\n  \"model\": {},\n  \"target\": {},\n  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n"
       "  \"params\": {},\n  \"macs\": {},\n  \"peak_step\": {},\n  \"alive_at_peak\": [{}],\n  \"buffers\": [{}\n  ],\n"
-      "  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"in_place\": [{}\n  ],\n  \"patches\": {},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_str(r.name), json_str(r.target->name), m.arena, m.bound, r.module.weight_bytes, r.total_params, r.total_macs,
-      m.peak_step, peak, bufs, nodes);
+      m.peak_step, peak, bufs, inplace, patch_json(r), nodes);
 }
 
 std::string memory_html(const CompileResult& r, const MemoryReport& m) {
@@ -129,12 +206,17 @@ std::string memory_html(const CompileResult& r, const MemoryReport& m) {
   for (size_t i = 0; i < m.buffers.size(); ++i) {
     const Buffer& b = m.buffers[i];
     if (b.size == 0) continue;
-    double x = left + (b.first - lo) * sx, w = (b.last - b.first + 1) * sx;
-    double y = top + H - static_cast<double>(m.offsets[i] + b.size) * sy, h = static_cast<double>(b.size) * sy;
-    svg += fmt::format(
-        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#333\" "
-        "stroke-width=\"0.5\"><title>{}: {} B at offset {}, steps {}..{}</title></rect>\n",
-        x, y, std::max(w, 1.0), std::max(h, 0.5), colors[i % 9], escape(b.name), b.size, m.offsets[i], b.first, b.last);
+    // One box per extent: tensors placed in place inside the buffer show where and when they live.
+    for (const Extent& e : extents_of(b)) {
+      if (e.end <= e.begin) continue;
+      double x = left + (e.first - lo) * sx, w = (e.last - e.first + 1) * sx;
+      double y = top + H - static_cast<double>(m.offsets[i] + e.end) * sy, h = static_cast<double>(e.end - e.begin) * sy;
+      svg += fmt::format(
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" fill-opacity=\"0.75\" stroke=\"#333\" "
+          "stroke-width=\"0.5\"><title>{}: {} B at offset {}, steps {}..{}</title></rect>\n",
+          x, y, std::max(w, 1.0), std::max(h, 0.5), colors[i % 9], escape(b.name), e.end - e.begin,
+          m.offsets[i] + e.begin, e.first, e.last);
+    }
   }
   double px = left + (m.peak_step - lo + 0.5) * sx;
   svg += fmt::format("<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"red\" stroke-dasharray=\"4 3\"/>\n", px, top, top + H);
@@ -157,17 +239,30 @@ std::string memory_html(const CompileResult& r, const MemoryReport& m) {
   }
   std::string peak;
   for (const auto& p : m.peak) peak += "<li>" + escape(p) + "</li>";
+  std::string inplace;
+  if (!m.inplace.empty()) {
+    inplace = "<h2>In place, below the liveness bound</h2>\n<p>Each of these kernels writes its output over its input's "
+              "bytes (offset: output start minus input start; negative when the input sits at the end of a larger "
+              "output), using only its scratch besides.</p>\n<table><tr><th>node</th><th>op</th><th>kind</th><th>input</th>"
+              "<th>output</th><th>offset (B)</th><th>scratch (B)</th></tr>\n";
+    for (const auto& rel : m.inplace)
+      inplace += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                             escape(rel.node), escape(rel.op), rel.kind, escape(rel.input), escape(rel.output), rel.offset,
+                             rel.scratch);
+    inplace += "</table>\n";
+  }
   return fmt::format(
       "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>kiln: {0}</title>\n<style>body{{font-family:sans-serif;margin:2em}}"
       "table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px;font-size:12px}}tr.peak{{background:#fdd}}</style>"
       "</head><body>\n<h1>{0}</h1>\n<p>target {1}; arena <b>{2} B</b>; liveness bound {3} B ({4:.1f}%); weights {5} B; params {6}; MACs {7}</p>\n"
       "<h2>Memory map</h2>\n<p>Each box is one arena buffer: its width is the steps it is alive, its height its bytes, its position "
-      "its offset. Hover a box for details.</p>\n{8}<h2>Alive at the peak (step {9})</h2><ul>{10}</ul>\n<h2>Layers</h2>\n"
+      "its offset; a buffer shared in place shows one box per tensor in it. Hover a box for details.</p>\n{8}"
+      "<h2>Alive at the peak (step {9})</h2><ul>{10}</ul>\n{12}<h2>Layers</h2>\n"
       "<table><tr><th>step</th><th>node</th><th>op</th><th>output</th><th>shape</th><th>params</th><th>MACs</th></tr>\n{11}</table>\n"
       "</body></html>\n",
       escape(r.name), r.target->name, m.arena, m.bound,
       m.bound ? 100.0 * static_cast<double>(m.arena) / static_cast<double>(m.bound) : 100.0, r.module.weight_bytes,
-      r.total_params, r.total_macs, svg, m.peak_step, peak, rows);
+      r.total_params, r.total_macs, svg, m.peak_step, peak, rows, inplace);
 }
 
 }  // namespace kiln

@@ -103,6 +103,22 @@ Status quantized_graphs(const CompileOptions& opt, Graph* gf, Graph* gq, Calibra
   return run_passes(*gq, ctx, {"quantize", "fold-qdq", "dce"});
 }
 
+Status integer_reference(const CompileOptions& opt, Graph* g) {
+  auto imported = import_onnx_file(opt.model_path, opt.import);
+  if (!imported) return imported.status();
+  *g = imported.take();
+  PassContext ctx;
+  ctx.io_int8 = opt.io_int8;
+  CalibrationSet data;
+  QuantizeRequest req;
+  if (!opt.quantize.empty()) {
+    KILN_TRY(run_passes(*g, ctx, {"fold-constants", "fold-qdq", "dce", "fold-batchnorm"}));
+    KILN_TRY(prepare_quantization(opt, *g, &data, &req));
+    ctx.quantize = &req;
+  }
+  return run_passes(*g, ctx, {"fold-constants", "fold-qdq", "dce", "quantize", "io-int8", "fold-qdq", "dce"});
+}
+
 Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const std::string& val_x,
                                               const std::string& val_y) {
   CompileOptions o = opt;

@@ -38,6 +38,10 @@ struct QuantAccuracy {
 // compile_model builds them with `opt`.
 Status quantized_graphs(const CompileOptions& opt, Graph* gf, Graph* gq, CalibrationSet* data, QuantizeReport* report);
 
+// The graph whose reference evaluation the generated code must reproduce when `opt` asks for
+// --quantize and/or --io int8: the model through the pipeline up to the integer lowering.
+Status integer_reference(const CompileOptions& opt, Graph* g);
+
 // `val_x`/`val_y` may be empty (no validation set). The calibration options of `opt` apply to
 // val_x too (scale, offset, layout).
 Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const std::string& val_x,

@@ -349,17 +349,14 @@ Expected<VerifyResult> verify_model(const VerifyOptions& opt) {
     host_tc = *h;
   }
 
-  // inputs and kiln's reference evaluation of the original model (--quantize: of its quantized
-  // twin, whose integer ops compute what the generated code must)
+  // inputs and kiln's reference evaluation of the original model (--quantize, --io int8: of its
+  // integer twin, whose integer ops compute what the generated code must)
   auto ref = import_onnx_file(copt.model_path, copt.import);
   if (!ref) return ref.status();
-  if (!copt.quantize.empty()) {
-    Graph gf;
-    CalibrationSet data;
-    QuantizeReport report;
+  if (!copt.quantize.empty() || copt.io_int8) {
     CompileOptions quiet = copt;
     quiet.progress = false;
-    KILN_TRY(quantized_graphs(quiet, &gf, &*ref, &data, &report));
+    KILN_TRY(integer_reference(quiet, &*ref));
   }
   if (!opt.inputs.empty() && opt.inputs.size() != ref->inputs.size())
     return error(ErrorCode::kBadOption, fmt::format("the model has {} inputs, {} given", ref->inputs.size(), opt.inputs.size()));

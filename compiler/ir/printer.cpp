@@ -26,7 +26,7 @@ std::string print_tensor_type(const Tensor& t) {
 
 static std::string placement(const Graph& g, const Tensor& t) {
   if (!t.alias_of.empty())
-    return t.alias_offset ? fmt::format(" = view(%{} +{})", t.alias_of, t.alias_offset)
+    return t.alias_offset ? fmt::format(" = view(%{} {:+})", t.alias_of, t.alias_offset)
                           : fmt::format(" = view(%{})", t.alias_of);
   if (t.arena_offset >= 0) return fmt::format(" @{}", t.arena_offset);
   (void)g;

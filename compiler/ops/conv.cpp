@@ -90,10 +90,17 @@ Status emit(OpCtx& ctx) {
   // streams whole rows of X instead of gathering one pixel per channel.
   const bool pointwise = k.taps() == 1 && k.SD == 1 && k.SH == 1 && k.SW == 1 && k.PF == 0 && k.PT == 0 &&
                          k.PL == 0 && k.out_plane() == k.in_plane() && g.G == 1;
-  ctx.include(pointwise ? "kiln_linalg.h" : "kiln_conv.h");
+  const bool inplace_pw = ctx.node().attr_int("kiln_inplace_pw", 0) != 0;  // see passes/inplace.cpp
+  ctx.include(pointwise && !inplace_pw ? "kiln_linalg.h" : "kiln_conv.h");
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (inplace_pw) {
+      ctx.w().line("kiln::pointwise_inplace<{}, {}, {}, {}>({}, {}, {}, {}, {}, {});", g.C, k.H * k.W, g.M,
+                   kInplacePointwiseBlock, ctx.in_ptr(0), ctx.out_ptr(0), ctx.in_ptr(1), bias,
+                   ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
+      continue;
+    }
     if (pointwise) {
       ctx.w().line("kiln::gemm_nn<{}, {}, {}, {}, 1, 1, 0>({}, {}{}, {}, 1.0f, 1.0f, {}{}, {});", g.M, k.in_plane(),
                    g.C, g.C, ctx.in_ptr(1), ctx.in_ptr(0), xo, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
@@ -126,12 +133,14 @@ int64_t macs(OpCtx& ctx) {
   return g.N * g.M * g.w.out_plane() * (g.C / g.G) * g.w.taps();
 }
 
-// In-place depthwise (passes/inplace.cpp) needs one output channel of scratch.
+// In-place depthwise (passes/inplace.cpp) needs one output channel of scratch, in-place pointwise
+// one block of input pixels.
 int64_t scratch(OpCtx& ctx) {
-  if (!ctx.node().attr_int("kiln_inplace_dw", 0)) return 0;
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
-  return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
+  if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.out_plane() * static_cast<int64_t>(sizeof(float));
+  if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock * static_cast<int64_t>(sizeof(float));
+  return 0;
 }
 
 }  // namespace

@@ -43,6 +43,10 @@ Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64
 // rank 3, 4 or 5.
 Shape window_out_shape(const Shape& xs, int64_t channels, const Window& w);
 
+// Pixels an in-place pointwise convolution (passes/inplace.cpp) gathers per block: its scratch is
+// C * kInplacePointwiseBlock elements.
+constexpr int64_t kInplacePointwiseBlock = 4;
+
 // GlobalAveragePool / GlobalMaxPool: X [N, C, d...] -> [N, C, 1...] (float32, float64), and
 // the call of `kernel`<T, N*C, prod(d)>.
 Status global_pool_infer(OpCtx& ctx);

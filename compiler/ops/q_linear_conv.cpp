@@ -20,9 +20,10 @@ Status infer(OpCtx& ctx) { return qconv_infer(ctx, kIo); }
 Status eval(OpCtx& ctx) { return qconv_eval(ctx, kIo); }
 Status emit(OpCtx& ctx) { return qconv_emit(ctx, kIo); }
 int64_t macs(OpCtx& ctx) { return qconv_macs(ctx, kIo); }
+int64_t scratch(OpCtx& ctx) { return qconv_scratch(ctx, kIo); }
 
 }  // namespace
 
-const OpDef kOp_QLinearConv = {"QLinearConv", 10, 17, infer, eval, emit, macs};
+const OpDef kOp_QLinearConv = {"QLinearConv", 10, 17, infer, eval, emit, macs, scratch};
 
 }  // namespace kiln

@@ -213,6 +213,21 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    // In place (passes/inplace.cpp): x and y are the same bytes, plus planned scratch.
+    if (ctx.node().attr_int("kiln_inplace_pw", 0)) {
+      ctx.w().line("kiln::qconv_pointwise_inplace<{}, {}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                   kInplacePointwiseBlock, ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo,
+                   ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (ctx.node().attr_int("kiln_inplace_dw", 0)) {
+      ctx.w().line(
+          "kiln::qdepthwise2d_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {}, "
+          "{});",
+          g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
+          wssym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(y.dtype), out);
+      continue;
+    }
     if (pointwise) {
       ctx.w().line("kiln::qconv_pointwise<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M, ctx.in_ptr(io.x),
                    xo, wsym, bsym, ctx.out_ptr(0), yo, out);
@@ -224,6 +239,16 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
         bsym, wssym, zx, ctx.out_ptr(0), yo, out);
   }
   return Status::ok();
+}
+
+// In-place variants (passes/inplace.cpp): one output channel (depthwise) or one block of input
+// pixels (pointwise) of scratch.
+int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
+  Geom g;
+  if (!resolve(ctx, io, &g)) return 0;
+  if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
+  if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;
+  return 0;
 }
 
 int64_t qconv_macs(OpCtx& ctx, const QConvIo& io) {

@@ -19,5 +19,6 @@ Status qconv_infer(OpCtx& ctx, const QConvIo& io);
 Status qconv_eval(OpCtx& ctx, const QConvIo& io);
 Status qconv_emit(OpCtx& ctx, const QConvIo& io);
 int64_t qconv_macs(OpCtx& ctx, const QConvIo& io);
+int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io);
 
 }  // namespace kiln

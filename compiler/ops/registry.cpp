@@ -8,7 +8,8 @@ namespace kiln {
 namespace {
 const std::map<std::string, const OpDef*>& table() {
   static const std::map<std::string, const OpDef*> kTable = {
-// Keyed by OpDef::name: ai.onnx ops by their op type, contrib ops by "com.microsoft.<Op>".
+// Keyed by OpDef::name: ai.onnx ops by their op type, contrib ops by "com.microsoft.<Op>", the
+// ops kiln's passes make by "kiln.<Op>".
 #define KILN_OP(Name) {kOp_##Name.name, &kOp_##Name},
 #include "compiler/ops/ops.def"
 #undef KILN_OP

@@ -161,3 +161,32 @@ TEST_CASE("--activations int16 needs --quantize int8, refuses --io int8, and com
   CHECK(r.out.find("int16 against float") != std::string::npos);
   CHECK(r.out.find("QConv16") != std::string::npos);
 }
+
+TEST_CASE("io int8 on a pre-quantized model exposes its int8 boundary; a float model is refused", "[cli][quant]") {
+  fs::path out = fresh_dir("kiln_cli_io_qdq");
+  Run r = kiln("compile " + std::string(KILN_SOURCE_DIR) + "/tests/quant/models/qdq_int8/model.onnx --io int8 -q -o " +
+               out.string());
+  REQUIRE(r.status == 0);
+  const std::string h = slurp(out / "model.h");
+  CHECK(h.find("_INPUT_0_SCALE") != std::string::npos);
+  CHECK(h.find("_OUTPUT_0_ZERO_POINT") != std::string::npos);
+  r = kiln("compile " + kExamples + "/digits_cnn/model.onnx --io int8 -o " + out.string());
+  CHECK(r.status == 3);
+  CHECK(r.out.find("--quantize int8") != std::string::npos);
+}
+
+TEST_CASE("inspect reports the in-place rewrites below the bound and what --patches did", "[cli][memory]") {
+  Run r = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --json");
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::Contains("\"kind\": \"pointwise\"") && Catch::Contains("\"kind\": \"depthwise\"") &&
+                        Catch::Contains("\"patches\": null"));
+  Run off = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --no-inplace-depthwise --no-inplace-pointwise");
+  REQUIRE(off.status == 0);
+  CHECK_THAT(off.out, Catch::Contains("= 100.0% of the liveness bound") && !Catch::Contains("in place below the bound"));
+  Run p = kiln("inspect " + kExamples + "/vww_mobilenetv1/model.onnx --patches 5");
+  REQUIRE(p.status == 0);
+  CHECK_THAT(p.out, Catch::Contains("patches  5x5 tiles over the first") && Catch::Contains("MACs computed again"));
+  Run none = kiln("inspect " + kExamples + "/kws_dscnn/model.onnx --patches 2");
+  REQUIRE(none.status == 0);
+  CHECK_THAT(none.out, Catch::Contains("no patched stage lowers the arena"));
+}

@@ -1,4 +1,6 @@
-# Fails unless kiln's arena for MODEL is at most the liveness bound of its schedule.
+# Fails unless kiln's arena for MODEL is at most the liveness bound of its schedule; with
+# -DBELOW=1 (models with depthwise-separable blocks) unless it is strictly below it, which only the
+# in-place rewrites of passes/inplace.cpp achieve.
 # A model under ../shared that is absent (a user's clone) is reported skipped.
 if(NOT EXISTS "${MODEL}")
   message(STATUS "KILN_SKIP: ${MODEL} is not present (../shared is only in CI and developer checkouts)")
@@ -15,4 +17,7 @@ set(bound ${CMAKE_MATCH_1})
 message(STATUS "${MODEL}: arena ${arena} B, liveness bound ${bound} B")
 if(arena GREATER bound)
   message(FATAL_ERROR "arena ${arena} B exceeds the liveness bound ${bound} B")
+endif()
+if(BELOW AND NOT arena LESS bound)
+  message(FATAL_ERROR "arena ${arena} B is not below the liveness bound ${bound} B (in-place convolutions)")
 endif()

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "compiler/ir/verify.h"
 #include "compiler/ops/infer.h"
 #include "passes/memory_plan.h"
 #include "passes/passes.h"
@@ -97,6 +98,7 @@ TEST_CASE("inplace runs a depthwise Conv whose input dies over that input, with 
   auto arena = [](Graph g, bool dw) {
     PassContext ctx;
     ctx.inplace_depthwise = dw;
+    ctx.inplace_pointwise = false;  // the 1x1 Conv before it stays out of place here
     run_inplace(g, ctx);
     PassResult r = run_plan_memory(g, ctx);
     REQUIRE(r.status.is_ok());
@@ -110,4 +112,104 @@ TEST_CASE("inplace runs a depthwise Conv whose input dies over that input, with 
   CHECK(g.nodes[1].attr_int("kiln_scratch_bytes", 0) == 64 * 4);  // one 8x8 channel
   CHECK(without_dw == 2048);
   CHECK(with_dw == 4 * 64 * 4 + 64 * 4);  // r/d shared, plus one channel of scratch
+}
+
+// x[1,1,8,8] -> 3x3 Conv to C channels -> a -> pointwise Conv to M channels -> p -> GlobalAveragePool -> y.
+static Graph pointwise_graph(int64_t c, int64_t m) {
+  Graph g;
+  g.opset = 13;
+  test::add_input(g, "x", {1, 1, 8, 8});
+  test::add_const(g, "Wa", {c, 1, 3, 3}, std::vector<float>(static_cast<size_t>(c * 9), 0.1f));
+  test::add_const(g, "W", {m, c, 1, 1}, std::vector<float>(static_cast<size_t>(m * c), 0.5f));
+  test::add_node(g, "Conv", {"x", "Wa"}, {"a"}).set_ints("pads", {1, 1, 1, 1});
+  test::add_node(g, "Conv", {"a", "W"}, {"p"}, "pw");
+  test::add_node(g, "GlobalAveragePool", {"p"}, {"y"});
+  g.outputs = {"y"};
+  REQUIRE(infer_graph(g, false).is_ok());
+  return g;
+}
+
+TEST_CASE("inplace writes a wider pointwise Conv's output over its input, the buffer's tail free until then",
+          "[passes][memory]") {
+  Graph g = pointwise_graph(2, 8);  // x 256 B, a 2 x 64 floats = 512 B, p 8 x 64 floats = 2048 B
+  PassContext ctx;
+  PassResult ir = run_inplace(g, ctx);
+  CHECK(ir.stats["pointwise-in-place"] == 1);
+  const Node& pw = g.nodes[1];
+  CHECK(pw.attr_int("kiln_inplace_pw", 0) == 1);
+  CHECK(pw.attr_string("kiln_inplace_alias", "") == "p");
+  // a starts its buffer, so p starts where a does (k = 0 planes before it) and runs past its end.
+  CHECK(g.tensor("p").alias_of == "a");
+  CHECK(g.tensor("p").alias_offset == 0);
+  std::vector<Buffer> bufs = analyse_buffers(g, 4);
+  const Buffer* a = nullptr;
+  for (const Buffer& b : bufs)
+    if (b.name == "a") a = &b;
+  REQUIRE(a);
+  CHECK(a->size == 2048);  // the view widens its root
+  CHECK(live_bytes(*a, 0) == 512);  // only a's bytes exist before the pointwise step
+  CHECK(live_bytes(*a, 1) == 2048);
+  PassResult r = run_plan_memory(g, ctx);
+  REQUIRE(r.status.is_ok());
+  CHECK(r.stats["liveness-bound"] == 512 + 2048);  // a and p both whole at the pointwise step
+  CHECK(r.stats["arena-bytes"] == 2048 + 32);      // max(a, p) plus one block of 4 pixels x 2 channels
+  CHECK(verify(g).is_ok());
+}
+
+TEST_CASE("a pointwise output placed before its input's root widens the buffer at the front", "[passes][memory]") {
+  // What inplace does when a's buffer already reaches below a (k > 0): p at a - 3 planes.
+  Graph g = pointwise_graph(2, 8);
+  g.tensor("p").alias_of = "a";
+  g.tensor("p").alias_offset = -3 * 256;
+  g.nodes[1].set_int("kiln_inplace_pw", 1);
+  g.nodes[1].set_string("kiln_inplace_alias", "p");
+  CHECK(verify(g).is_ok());
+  std::vector<Buffer> bufs = analyse_buffers(g, 4);
+  for (const Buffer& b : bufs) {
+    if (b.name != "a") continue;
+    CHECK(b.size == 2048);
+    CHECK(b.base == 768);
+    CHECK(live_bytes(b, 0) == 512);
+  }
+  PassContext ctx;
+  PassResult r = run_plan_memory(g, ctx);
+  REQUIRE(r.status.is_ok());
+  CHECK(r.stats["arena-bytes"] == 2048 + 32);
+  CHECK(g.tensor("a").arena_offset % 4 == 0);
+  // Without the in-place mark the same view is an overrun.
+  g.nodes[1].attrs.erase("kiln_inplace_alias");
+  CHECK_FALSE(verify(g).is_ok());
+}
+
+TEST_CASE("inplace writes a narrower pointwise Conv's output over its input's front", "[passes][memory]") {
+  Graph g = pointwise_graph(8, 4);  // x 256 B, a 2048 B, p 1024 B
+  PassContext ctx;
+  run_inplace(g, ctx);
+  CHECK(g.tensor("p").alias_of == "a");
+  CHECK(g.tensor("p").alias_offset == 0);
+  PassResult r = run_plan_memory(g, ctx);
+  REQUIRE(r.status.is_ok());
+  CHECK(r.stats["liveness-bound"] == 2048 + 1024);
+  CHECK(r.stats["arena-bytes"] == 256 + 2048);  // now the first Conv's step (x and a) is the peak
+  PassContext off;
+  off.inplace_pointwise = false;
+  Graph g2 = pointwise_graph(8, 4);
+  run_inplace(g2, off);
+  CHECK(g2.tensor("p").alias_of.empty());
+  CHECK(run_plan_memory(g2, off).stats["arena-bytes"] == 2048 + 1024);
+}
+
+TEST_CASE("plan-memory places buffers by extent: a larger output's free head holds another buffer", "[passes][memory]") {
+  // Buffer a: bytes [60, 100) during steps 0..1, then all of [0, 100) during 2..3. Buffer b
+  // (60 B, steps -1..1) fits in a's head while the head is unused.
+  Buffer a = buf("a", 100, 0, 3);
+  a.extents = {Extent{0, 1, 60, 100}, Extent{2, 3, 0, 100}};
+  std::vector<Buffer> bufs = {a, buf("b", 60, -1, 1)};
+  CHECK(liveness_bound(bufs) == 100);
+  MemoryPlan p = plan_best(bufs);
+  CHECK(plan_is_valid(bufs, p));
+  CHECK(p.arena == 100);
+  // Moving b over a's live tail is caught.
+  p.offsets = {0, 50};
+  CHECK_FALSE(plan_is_valid(bufs, p));
 }
