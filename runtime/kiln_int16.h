@@ -141,16 +141,27 @@ inline void qgemm16(const int16_t* a, const int8_t* w, const BT* bias, const int
   }
 }
 
+// x * mult * 2^(SHIFT - 31) for a Q31 multiplier, rounded once, ties to even: the arithmetic of
+// kiln_int8.h's multiply_by_quantized_multiplier, kept here so the int16 kernels depend on
+// kiln_int8.h for QRange only.
+template <int SHIFT>
+inline int32_t requant_q31(int32_t x, int32_t mult) {
+  constexpr int total = 31 - SHIFT;
+  const int64_t p = static_cast<int64_t>(x) * static_cast<int64_t>(mult);
+  const int64_t half = (int64_t(1) << (total - 1)) - 1 + ((p >> total) & 1);
+  return static_cast<int32_t>((p + half) >> total);
+}
+
 // TFLite's int16 Add (zero points 0): both inputs brought to twice the larger scale with 15 bits
-// of headroom, summed, and requantized (kiln_int8.h's single-rounding 32-bit multiplier).
+// of headroom, summed, and requantized.
 template <int SA, int SB, int SY>
 struct QAdd16 {
   int32_t ma, mb, my, lo, hi;
   template <typename A, typename B>
   int16_t operator()(A a, B b) const {
-    const int32_t xa = multiply_by_quantized_multiplier<SA>(static_cast<int32_t>(a) * (1 << 15), ma);
-    const int32_t xb = multiply_by_quantized_multiplier<SB>(static_cast<int32_t>(b) * (1 << 15), mb);
-    return clamp16(multiply_by_quantized_multiplier<SY>(xa + xb, my), lo, hi);
+    const int32_t xa = requant_q31<SA>(static_cast<int32_t>(a) * (1 << 15), ma);
+    const int32_t xb = requant_q31<SB>(static_cast<int32_t>(b) * (1 << 15), mb);
+    return clamp16(requant_q31<SY>(xa + xb, my), lo, hi);
   }
 };
 

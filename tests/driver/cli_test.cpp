@@ -139,7 +139,7 @@ TEST_CASE("compile with quantize int8: calibration is required, --io int8 puts s
   CHECK(r.out.find("validation top-1: float 441/450") != std::string::npos);
 }
 
-TEST_CASE("--activations int16 needs --quantize int8, refuses --io int8, and compiles to the int16 kernels", "[cli][quant][int16]") {
+TEST_CASE("compile with activations int16: needs --quantize int8, refuses --io int8, emits the int16 kernels", "[cli][quant][int16]") {
   const std::string model = kExamples + "/digits_cnn/model.onnx", calib = kExamples + "/digits_cnn/calib_x.npy";
   CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q16 --activations int16").status == 1);
   CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q16 --quantize int8 --activations int32 --calibration " + calib).status == 1);
