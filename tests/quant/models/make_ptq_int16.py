@@ -3,12 +3,14 @@
 
     make_ptq_int16.py OUT_DIR
 
-Writes OUT_DIR/model.onnx, OUT_DIR/calib.npy (16 samples) and OUT_DIR/input_0.pb (the first of them).
+Writes OUT_DIR/model.onnx, OUT_DIR/calib.npy (16 samples) and OUT_DIR/input_0.pb (the first of
+them).
 It covers every int16 kernel: kiln.QConv16 (3x3 with pads; depthwise stride 2 with asymmetric
-pads; dilation 2; 1x1 over 35 pixels), with fused Relu and Clip(0, 6), MaxPool on int16,
-kiln.QAdd16 of two branches, kiln.QAvgPool16 (AveragePool with padding not counted;
-GlobalAveragePool), kiln.QGemm16 (Gemm transB=1 with bias; MatMul of [1, T, C] by constant
-[C, N]) and a Softmax head that stays float between a DequantizeLinear and a QuantizeLinear.
+pads; dilation 2; 1x1 over 35 pixels, to 8 and to 3 channels), with fused Relu and Clip(0, 6),
+MaxPool on int16, kiln.QAdd16 of two branches, kiln.QAvgPool16 (AveragePool with padding not
+counted; GlobalAveragePool), kiln.QGemm16 (Gemm transB=1 with bias; MatMul of [1, T, C] by
+constant [C, N]) and a Softmax head that stays float between a DequantizeLinear and a
+QuantizeLinear.
 """
 import os
 import sys
@@ -55,7 +57,11 @@ def main():
     inits.append(numpy_helper.from_array(np.array([1, 8, 35], np.int64), "shape"))
     tr = node("Transpose", [rs], "frames", perm=[0, 2, 1])  # [1, 35, 8]
     node("MatMul", [tr, const("wm", w((8, 5)))], "proj")
-    outs = [("pooled", [1, 8, 4, 3]), ("probs", [1, 6]), ("proj", [1, 35, 5])]
+    # An odd number of output channels for the pointwise kernel's channel pairs (own generator,
+    # so the tensors above keep their values).
+    odd = np.random.default_rng(3).normal(0, 0.35, (3, 8, 1, 1))
+    node("Conv", [ad, const("wo", odd)], "mix")
+    outs = [("pooled", [1, 8, 4, 3]), ("probs", [1, 6]), ("proj", [1, 35, 5]), ("mix", [1, 3, 7, 5])]
     g = helper.make_graph(nodes, "ptq_int16", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 16, 10])],
                           [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s in outs], inits)
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln tests/quant/models/make_ptq_int16.py")
