@@ -167,6 +167,7 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
   const std::string& name = opt.name;
   const std::string NAME = upper(name);
   CodegenState cg(g, target);
+  cg.sparse_weights = opt.sparse_weights;
   cg.include("kiln_base.h");
 
   // --- the body of NAME_invoke, one block per node ---
@@ -196,7 +197,7 @@ Expected<GeneratedModule> write_module(Graph& g, const Target& target, const Mod
     if (t.is_const || r->arena_offset < 0) continue;
     arena = std::max<int64_t>(arena, arena_offset_of(g, t.name) + static_cast<int64_t>(t.bytes()));
   }
-  for (const Node& n : g.nodes)  // kernel scratch (OpDef::scratch) may be planned above every tensor
+  for (const Node& n : g.nodes)  // kernel scratch (OpDef::scratch), planned beside the tensors
     if (n.attr_int("kiln_scratch_offset", -1) >= 0)
       arena = std::max<int64_t>(arena, n.attr_int("kiln_scratch_offset", 0) + n.attr_int("kiln_scratch_bytes", 0));
   const int align = std::max(target.alignment, 16);

@@ -20,6 +20,7 @@ struct ModuleOptions {
   std::string arena_section;    // baked-in default of KILN_NAME_ARENA_SECTION ("" = none)
   std::string weights_section;  // baked-in default of KILN_NAME_WEIGHTS_SECTION ("" = none)
   bool external_arena = false;  // the firmware passes its own arena to NAME_set_arena()
+  bool sparse_weights = true;   // sparse weights as CSR where it pays (compiler/ops/sparse_util.h)
 };
 
 // What a module's emission collects: included runtime headers and the constants it references.
@@ -34,6 +35,7 @@ class CodegenState {
   std::string add_const(const std::string& hint, const Tensor& t);
 
   const std::set<std::string>& includes() const { return includes_; }
+  bool sparse_weights = true;  // ModuleOptions::sparse_weights
   struct Const {
     std::string symbol;
     Tensor tensor;

@@ -45,6 +45,7 @@
 //===----------------------------------------------------------------------===//
 #include <set>
 
+#include "compiler/ops/sparse_util.h"
 #include "passes/passes.h"
 
 namespace kiln {
@@ -239,6 +240,10 @@ bool try_conv(Graph& g, size_t step, const PassContext& ctx) {
     return true;
   }
   if (kind == ConvKind::kPointwise && ctx.inplace_pointwise) {
+    // Weights the emitter will store as CSR run the sparse kernel, which is out of place: the
+    // cost model already judged the layer worth its flash and time savings.
+    const Tensor& w = g.tensor(n.inputs[n.op == "QLinearConv" ? 3 : 1]);
+    if (ctx.sparse_weights && csr_bytes(w, w.shape[0]) >= 0) return false;
     // Offsets that are whole channel planes keep every clobbered input pixel the one being written.
     const Tensor& y = g.tensor(n.outputs[0]);
     const int64_t plane = y.numel() / y.shape[1] * static_cast<int64_t>(dtype_size(y.dtype));

@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/graph.h"
 #include "compiler/quant/calibrate.h"
@@ -37,6 +38,15 @@ struct QuantizeReport {
   std::map<std::string, Point> points;
 };
 
+// Lossy pruning, opt-in (passes/prune_lossy.cpp; `--prune`, `--prune-exclude`).
+struct LossyPruneOptions {
+  double magnitude = 0;    // fraction of weights to zero, smallest magnitude first
+  bool per_layer = false;  // magnitude: rank within each layer instead of over all
+  double channels = 0;     // fraction of each layer's channels to remove, smallest filter L1 first
+  std::vector<std::string> exclude;  // node names never pruned (besides the first and last layer)
+  bool active() const { return magnitude > 0 || channels > 0; }
+};
+
 struct PassContext {
   const Target* target = nullptr;
   // Below-the-bound memory tricks (passes/inplace.cpp); off with --no-inplace-depthwise,
@@ -53,6 +63,12 @@ struct PassContext {
   // below 2) over `patch_layers` layers (0: the length with the smallest arena).
   int patches = 0;
   int patch_layers = 0;
+  // Remove channels that compute a constant (passes/prune_channels.cpp); off with --no-prune.
+  bool prune = true;
+  LossyPruneOptions lossy;
+  // Zero-aware weights (compiler/ops/sparse_util.h); off with --dense-weights. The in-place
+  // pointwise rewrite leaves layers whose weights go CSR alone (the CSR kernel is out of place).
+  bool sparse_weights = true;
 };
 
 struct PassResult {

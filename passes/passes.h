@@ -15,6 +15,8 @@ PassResult run_fold_qdq(Graph& g, const PassContext& ctx);
 PassResult run_io_int8(Graph& g, const PassContext& ctx);
 PassResult run_fold_batchnorm(Graph& g, const PassContext& ctx);
 PassResult run_fuse_activations(Graph& g, const PassContext& ctx);
+PassResult run_prune_lossy(Graph& g, const PassContext& ctx);
+PassResult run_prune_channels(Graph& g, const PassContext& ctx);
 PassResult run_dce(Graph& g, const PassContext& ctx);
 PassResult run_alias_views(Graph& g, const PassContext& ctx);
 PassResult run_inplace(Graph& g, const PassContext& ctx);

@@ -327,6 +327,7 @@ PassResult run_plan_memory(Graph& g, const PassContext& ctx) {
     const OpDef* def = find_op(n.op, n.domain);
     if (!def || !def->scratch) continue;
     OpCtx octx(g, n, g.opset);
+    octx.set_codegen(nullptr, nullptr, ctx.target);
     int64_t bytes = def->scratch(octx);
     if (bytes > 0) n.set_int("kiln_scratch_bytes", bytes);
     else n.attrs.erase("kiln_scratch_bytes");

@@ -140,25 +140,48 @@ struct StoreAcc {
 
 // --- boundary: float <-> quantized ---
 
-// Round to nearest, ties to even, for |v| < 2^22 (values are clamped first).
-inline float round_half_even(float v) {
-  float r = floorf(v + 0.5f);
-  if (r - v == 0.5f && (static_cast<int32_t>(r) & 1)) r -= 1.0f;
-  return r;
+// Round to nearest, ties to even, for |v| < 2^22 (values are clamped first). Truncation and the
+// exact remainder instead of floorf, which is a library call on cores without VRINT.
+inline int32_t round_half_even(float v) {
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__thumb2__) && !defined(KILN_NO_ASM)
+  // VCVTR rounds as FPSCR says: to nearest, ties to even, unless the firmware changed the mode.
+  float r;
+  __asm__("vcvtr.s32.f32 %0, %1" : "=t"(r) : "t"(v));
+  int32_t i;
+  __builtin_memcpy(&i, &r, 4);
+  return i;
+#else
+  int32_t t = static_cast<int32_t>(v);
+  const float f = v - static_cast<float>(t);  // exact
+  if (f > 0.5f || (f == 0.5f && (t & 1))) ++t;
+  else if (f < -0.5f || (f == -0.5f && (t & 1))) --t;
+  return t;
+#endif
 }
 
 // y = saturate(round(x / scale) + zero_point) (ONNX QuantizeLinear: float division, ties to
 // even). Per axis: channel of element i is (i / INNER) % C; C = 1 is per tensor. zp may be null.
 template <int N, int C, int INNER, typename YT, typename ZT>
 inline void quantize(const float* x, const float* scale, const ZT* zp, YT* y) {
-  for (int i = 0; i < N; ++i) {
-    const int c = C == 1 ? 0 : (i / INNER) % C;
-    const int32_t z = zp ? static_cast<int32_t>(zp[c]) : 0;
+  for (int c0 = 0; c0 < C; ++c0) {  // per channel: parameters read once (y may alias them)
+    const int32_t z = zp ? static_cast<int32_t>(zp[c0]) : 0;
+    const float s = scale[c0];
     const float lo = static_cast<float>(QRange<YT>::lo - z), hi = static_cast<float>(QRange<YT>::hi - z);
-    float v = x[i] / scale[c];
-    v = v > lo ? v : lo;  // NaN -> lo, as onnxruntime
-    v = v < hi ? v : hi;
-    y[i] = static_cast<YT>(static_cast<int32_t>(round_half_even(v)) + z);
+    for (int i0 = c0 * INNER; i0 < N; i0 += C * INNER)
+      for (int i = i0; i < i0 + INNER; ++i) {
+        float v = x[i] / s;
+        v = v > lo ? v : lo;  // NaN -> lo, as onnxruntime
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FP) && (__ARM_FP & 4) && !defined(KILN_NO_ASM)
+        // The upper clamp after rounding (hi is an integer, so they commute): VCVTR saturates,
+        // QADD and SSAT/USAT finish in integers.
+        (void)hi;
+        const int32_t r = __builtin_arm_qadd(round_half_even(v), z);
+        y[i] = static_cast<YT>(QRange<YT>::lo < 0 ? __builtin_arm_ssat(r, 8) : __builtin_arm_usat(r, 8));
+#else
+        v = v < hi ? v : hi;
+        y[i] = static_cast<YT>(round_half_even(v) + z);
+#endif
+      }
   }
 }
 

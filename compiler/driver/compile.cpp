@@ -204,8 +204,12 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   if (res.graph.name.empty()) res.graph.name = res.name;
   KILN_TRY(verify(res.graph));
 
+  // The code generator sees the core without its DSP extension when asked (the kernel choice, and
+  // with it the scratch and the weight layouts, follows `has_dsp`); res.target stays the real core.
+  Target gen_target = *res.target;
+  gen_target.has_dsp &= opt.dsp_kernels;
   PassContext ctx;
-  ctx.target = res.target;
+  ctx.target = &gen_target;
   ctx.inplace_depthwise = opt.inplace_depthwise;
   ctx.io_int8 = opt.io_int8;
   CalibrationSet calibration;
@@ -222,6 +226,9 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   ctx.inplace_quantize = opt.inplace_quantize;
   ctx.patches = opt.patches;
   ctx.patch_layers = opt.patch_layers;
+  ctx.prune = opt.prune;
+  ctx.sparse_weights = opt.sparse_weights;
+  ctx.lossy = opt.lossy;
   KILN_TRY(run_pipeline(res.graph, ctx, opt.pipeline, &res.pass_log, &res.passes));
   KILN_TRY(verify(res.graph));
   for (const auto& p : res.passes)
@@ -239,7 +246,8 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   mo.arena_section = opt.arena_section;
   mo.weights_section = opt.weights_section;
   mo.external_arena = opt.external_arena;
-  auto mod = write_module(res.graph, *res.target, mo);
+  mo.sparse_weights = opt.sparse_weights;
+  auto mod = write_module(res.graph, gen_target, mo);
   if (!mod) return mod.status();
   res.module = mod.take();
   warn_soft_float(res.graph, *res.target, &res.warnings);

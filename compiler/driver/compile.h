@@ -27,6 +27,10 @@ struct CompileOptions {
   bool inplace_quantize = true;   // --no-inplace-quantize
   int patches = 0;                // --patches N: the first convolutions run in N x N tiles
   int patch_layers = 0;           // --patch-layers K (0: the length with the smallest arena)
+  bool prune = true;              // --no-prune: keep channels that compute a constant
+  LossyPruneOptions lossy;       // --prune, --prune-exclude (passes/prune_lossy.cpp)
+  bool sparse_weights = true;     // --dense-weights: no CSR weights (compiler/ops/sparse_util.h)
+  bool dsp_kernels = true;        // --no-dsp-kernels: the reference int8 kernels even on DSP cores
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena

@@ -13,6 +13,7 @@
 #include "compiler/driver/verify.h"
 #include "compiler/driver/memory_report.h"
 #include "compiler/driver/quant_report.h"
+#include "compiler/driver/prune_report.h"
 #include "compiler/ir/printer.h"
 #include "compiler/ops/infer.h"
 
@@ -83,6 +84,20 @@ void print_summary(FILE* f, const CompileResult& r) {
     std::fprintf(f, "target   %s\n", r.target->name);
   std::fprintf(f, "params   %lld\n", static_cast<long long>(r.total_params));
   std::fprintf(f, "MACs     %lld\n", static_cast<long long>(r.total_macs));
+  for (const auto& p : r.passes)
+    if (p.first == "prune-channels" && p.second.changed) {
+      auto st = [&](const char* k) { return p.second.stats.count(k) ? p.second.stats.at(k) : 0; };
+      std::fprintf(f, "pruned   %lld constant channels (%lld folded into biases): MACs %lld -> %lld, params %lld -> %lld\n",
+                   static_cast<long long>(st("channels-removed")), static_cast<long long>(st("constants-folded")),
+                   static_cast<long long>(st("macs-before")), static_cast<long long>(st("macs-after")),
+                   static_cast<long long>(st("params-before")), static_cast<long long>(st("params-after")));
+    } else if (p.first == "prune-lossy" && p.second.changed) {
+      auto st = [&](const char* k) { return p.second.stats.count(k) ? p.second.stats.at(k) : 0; };
+      std::fprintf(f, "--prune  %lld channels and %lld weights zeroed, %lld channels removed%s\n",
+                   static_cast<long long>(st("channels-zeroed")), static_cast<long long>(st("weights-zeroed")),
+                   static_cast<long long>(st("channels-removed")),
+                   st("macs-before") ? fmt::format(": MACs {} -> {}", st("macs-before"), st("macs-after")).c_str() : "");
+    }
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
   std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
   const std::string patches = patch_summary(r);
@@ -106,16 +121,23 @@ std::string summary_json(const CompileResult& r, const std::string& outdir) {
   for (const auto& n : r.nodes)
     nodes += fmt::format("{}\n    {{\"name\": \"{}\", \"op\": \"{}\", \"shape\": \"{}\", \"dtype\": \"{}\", \"params\": {}, \"macs\": {}}}",
                          nodes.empty() ? "" : ",", json_escape(n.name), n.op, n.shape, n.dtype, n.params, n.macs);
+  std::string pruned;  // the pruning passes' statistics (docs/pruning.md)
+  for (const auto& p : r.passes) {
+    if (p.first.rfind("prune-", 0) != 0 || !p.second.changed) continue;
+    std::string st;
+    for (const auto& kv : p.second.stats) st += fmt::format("{}\"{}\": {}", st.empty() ? "" : ", ", kv.first, kv.second);
+    pruned += fmt::format("{}\"{}\": {{{}}}", pruned.empty() ? "" : ", ", p.first, st);
+  }
   return fmt::format(
       "{{\n  \"name\": \"{}\",\n  \"target\": \"{}\",\n  \"outdir\": \"{}\",\n  \"files\": [{}],\n"
       "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
       "  \"board\": {},\n  \"code_bytes\": {},\n  \"code_measured\": {},\n  \"stack_bytes\": {},\n  \"stack_measured\": {},\n"
       "  \"ram_bytes\": {},\n  \"flash_bytes\": {},\n  \"ram_limit\": {},\n  \"flash_limit\": {},\n"
-      "  \"patches\": {},\n  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"patches\": {},\n  \"pruned\": {{{}}},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
       r.module.weight_bytes, r.total_params, r.total_macs, r.board ? fmt::format("\"{}\"", r.board->name) : "null",
       r.budget.code, r.budget.code_measured, r.budget.stack, r.budget.stack_measured, r.budget.ram(), r.budget.flash(),
-      r.budget.ram_limit, r.budget.flash_limit, patch_json(r), nodes);
+      r.budget.ram_limit, r.budget.flash_limit, patch_json(r), pruned, nodes);
 }
 
 struct CommonOpts {
@@ -140,6 +162,10 @@ struct CommonOpts {
   bool no_inplace_quantize = false;
   int patches = 0;
   int patch_layers = 0;
+  bool no_prune = false;
+  bool dense_weights = false;
+  std::vector<std::string> prune, prune_exclude, validation;
+  bool no_dsp_kernels = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -182,6 +208,16 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--patch-layers", o.patch_layers,
                   "how many convolutions the patches cover (0: the count with the smallest arena)")
       ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--no-prune", o.no_prune, "keep channels whose weights are all zero (see docs/pruning.md)");
+  cmd->add_flag("--dense-weights", o.dense_weights, "keep every weight matrix dense (no CSR for sparse layers)");
+  cmd->add_option("--prune", o.prune, "lossy pruning: magnitude=F[,scope=layer] or channels=F (see docs/pruning.md)");
+  cmd->add_option("--prune-exclude", o.prune_exclude, "nodes --prune leaves alone (besides the first and last layer)")
+      ->delimiter(',');
+  cmd->add_option("--validation", o.validation, "X.npy Y.npy: top-1 accuracy before and after --prune, or of float and int8 with --quantize")
+      ->expected(2);
+  cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
+                "int8: the reference kernels even on cores with the DSP extension (int8 instead of int16 "
+                "weights: less flash, 2-3x the instructions)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -220,7 +256,47 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.inplace_quantize = !o.no_inplace_quantize;
   c.patches = o.patches;
   c.patch_layers = o.patch_layers;
+  c.prune = !o.no_prune;
+  c.sparse_weights = !o.dense_weights;
+  for (const auto& s : o.prune) KILN_TRY(parse_prune_spec(s, &c.lossy));
+  c.lossy.exclude = o.prune_exclude;
+  if (c.lossy.active() && !c.prune)
+    return error(ErrorCode::kBadOption, "--prune needs prune-channels: drop --no-prune");
+  if (!c.lossy.exclude.empty() && !c.lossy.active())
+    return error(ErrorCode::kBadOption, "--prune-exclude without --prune", "e.g. --prune channels=0.25");
+  c.dsp_kernels = !o.no_dsp_kernels;
   return c;
+}
+
+// With --prune: the per-layer table against the model compiled without it; with --validation:
+// top-1 of kiln's reference evaluation, before and after.
+Status print_prune_report(const CompileOptions& opt, const CompileResult& r, const std::vector<std::string>& validation) {
+  // (--quantize --validation: the quantization report measures float and int8 instead.)
+  if (!opt.lossy.active() && (validation.empty() || !opt.quantize.empty())) return Status::ok();
+  CompileOptions base = opt;
+  base.lossy = LossyPruneOptions{};
+  base.stack_usage = false;
+  auto before = compile_model(base);
+  if (!before) return before.status();
+  if (opt.lossy.active()) std::printf("\n%s", prune_table(*before, r, opt.sparse_weights).c_str());
+  if (validation.empty()) return Status::ok();
+  auto x = read_npy(validation[0]);
+  if (!x) return x.status();
+  auto y = read_npy(validation[1]);
+  if (!y) return y.status();
+  auto after_ok = top1_correct(r.graph, *x, *y);
+  if (!after_ok) return after_ok.status();
+  const double n = static_cast<double>(y->values.size());
+  if (!opt.lossy.active()) {
+    std::printf("top-1    %lld/%zu (%.2f%%)\n", static_cast<long long>(*after_ok), y->values.size(), 100.0 * *after_ok / n);
+    return Status::ok();
+  }
+  auto before_ok = top1_correct(before->graph, *x, *y);
+  if (!before_ok) return before_ok.status();
+  std::printf("top-1    before %lld/%zu (%.2f%%), after --prune %lld/%zu (%.2f%%)\n", static_cast<long long>(*before_ok),
+              y->values.size(), 100.0 * *before_ok / n, static_cast<long long>(*after_ok), y->values.size(),
+              100.0 * *after_ok / n);
+  return Status::ok();
 }
 
 }  // namespace
@@ -261,10 +337,6 @@ int main(int argc, char** argv) {
   inspect->add_flag("--ir", print_ir, "print the IR after the pipeline");
   inspect->add_flag("--json", ijson, "print the report (layers, memory plan) as JSON");
   inspect->add_option("--html", html, "write a self-contained HTML page: memory map and layer table");
-  std::vector<std::string> validation;
-  inspect->add_option("--validation", validation,
-                      "with --quantize: X.npy Y.npy (inputs, integer labels): top-1 accuracy of float and int8")
-      ->expected(2);
 
   std::string eval_model, eval_out;
   std::vector<std::string> eval_inputs, eval_shapes;
@@ -397,6 +469,7 @@ int main(int argc, char** argv) {
       std::printf("wrote    ");
       for (const auto& kv : res->module.files) std::printf("%s/%s ", outdir.c_str(), kv.first.c_str());
       std::printf("\n");
+      if (Status st = print_prune_report(*opts, *res, copt.validation); !st) return fail(st);
     }
     return 0;
   }
@@ -412,16 +485,16 @@ int main(int argc, char** argv) {
   }
   print_table(*res);
   print_summary(stdout, *res);
+  if (Status st = print_prune_report(*opts, *res, iopt.validation); !st) return fail(st);
   if (print_ir) std::fputs(print_graph(res->graph).c_str(), stdout);
   if (!opts->quantize.empty() || !accuracy_data.sources.empty()) {
     opts->progress = false;  // compile_model already showed it once
     opts->calibration = accuracy_data;
+    const auto& validation = iopt.validation;
     auto acc = quantization_accuracy(*opts, validation.empty() ? "" : validation[0],
                                      validation.empty() ? "" : validation[1]);
     if (!acc) return fail(acc.status());
     std::printf("\n%s", quant_accuracy_text(*acc).c_str());
-  } else if (!validation.empty()) {
-    return fail(error(ErrorCode::kBadOption, "--validation needs --calibration (and --quantize int8 for a float model)"));
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -91,7 +92,9 @@ Status emit(OpCtx& ctx) {
   const bool pointwise = k.taps() == 1 && k.SD == 1 && k.SH == 1 && k.SW == 1 && k.PF == 0 && k.PT == 0 &&
                          k.PL == 0 && k.out_plane() == k.in_plane() && g.G == 1;
   const bool inplace_pw = ctx.node().attr_int("kiln_inplace_pw", 0) != 0;  // see passes/inplace.cpp
-  ctx.include(pointwise && !inplace_pw ? "kiln_linalg.h" : "kiln_conv.h");
+  CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h)
+  const bool sparse = pointwise && !inplace_pw && emit_csr_weights(ctx, ctx.node().name + "_w", ctx.in(1), g.M, &csr);
+  if (!sparse) ctx.include(pointwise && !inplace_pw ? "kiln_linalg.h" : "kiln_conv.h");
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
@@ -99,6 +102,11 @@ Status emit(OpCtx& ctx) {
       ctx.w().line("kiln::pointwise_inplace<{}, {}, {}, {}>({}, {}, {}, {}, {}, {});", g.C, k.H * k.W, g.M,
                    kInplacePointwiseBlock, ctx.in_ptr(0), ctx.out_ptr(0), ctx.in_ptr(1), bias,
                    ctx.scratch_ptr(DType::kFloat32), fused_act_expr(ctx.node()));
+      continue;
+    }
+    if (sparse) {
+      ctx.w().line("kiln::conv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(0), xo, csr.vals, csr.cols, csr.rows, bias, ctx.out_ptr(0), yo, fused_act_expr(ctx.node()));
       continue;
     }
     if (pointwise) {

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 namespace {
@@ -97,8 +98,13 @@ Status emit(OpCtx& ctx) {
   // repacked once here; an activation B stays [K, N] and uses the m-k-n kernel.
   // (Asking for a constant's pointer makes it part of the module, so only the one used is.)
   bool nt = d.trans_b || b.is_const;
-  std::string bp = d.trans_b || !b.is_const ? ctx.in_ptr(1)
-                                            : ctx.add_const(b.name + "_t", transpose_last2(b, b.name + " (transposed)"));
+  CsrWeights csr;  // zero-aware weights (compiler/ops/sparse_util.h): B' as [N, K] rows
+  const bool sparse = b.is_const && t == DType::kFloat32 &&
+                      emit_csr_weights(ctx, ctx.node().name + "_w", d.trans_b ? b : transpose_last2(b, b.name + "_t"),
+                                       d.N, &csr);
+  std::string bp = sparse                       ? std::string()
+                   : d.trans_b || !b.is_const ? ctx.in_ptr(1)
+                                              : ctx.add_const(b.name + "_t", transpose_last2(b, b.name + " (transposed)"));
   const int64_t sam = d.trans_a ? 1 : d.K, sak = d.trans_a ? d.M : 1;
   std::string cp = fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(t));
   std::vector<int64_t> cst = {0, 0};
@@ -107,6 +113,13 @@ Status emit(OpCtx& ctx) {
     cst = broadcast_strides(ctx.in(2).shape, {d.M, d.N});
   }
   std::string act = t == DType::kFloat32 ? fused_act_expr(ctx.node()) : "kiln::ActKeep{}";
+  if (sparse) {
+    ctx.w().line("kiln::gemm_csr<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {}, {}, {});", d.M, d.N, d.K, sam,
+                 sak, cst[0], cst[1], ctx.in_ptr(0), csr.vals, csr.cols, csr.rows, cp,
+                 c_scalar(t, ctx.node().attr_float("alpha", 1.0f)), c_scalar(t, ctx.node().attr_float("beta", 1.0f)),
+                 ctx.out_ptr(0), act);
+    return Status::ok();
+  }
   ctx.w().line("kiln::gemm_{}<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});", nt ? "nt" : "nn", d.M, d.N,
                d.K, sam, sak, cst[0], cst[1], ctx.in_ptr(0), bp, cp, c_scalar(t, ctx.node().attr_float("alpha", 1.0f)),
                c_scalar(t, ctx.node().attr_float("beta", 1.0f)), ctx.out_ptr(0), act);

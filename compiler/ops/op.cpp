@@ -56,6 +56,8 @@ std::string OpCtx::add_const(const std::string& hint, const Tensor& t) {
   return cg_->add_const(hint, t);
 }
 
+bool OpCtx::sparse_weights() const { return !cg_ || cg_->sparse_weights; }
+
 bool broadcast_shapes(const Shape& a, const Shape& b, Shape* out) {
   size_t r = std::max(a.size(), b.size());
   Shape s(r);

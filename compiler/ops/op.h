@@ -77,6 +77,9 @@ class OpCtx {
   }
   Emitter& w() { return *w_; }
   const Target& target() const { return *target_; }
+  // Set while emitting, and while planning memory when a target is known (kernel choice can
+  // depend on the core, and with it the scratch a kernel needs).
+  bool has_target() const { return target_ != nullptr; }
   // C expression for a typed pointer to a tensor's first element ("kiln::at<float>(a, 128)"
   // for arena tensors, the constant's symbol for weights).
   std::string ptr(const std::string& tensor);
@@ -88,6 +91,8 @@ class OpCtx {
   void include(const std::string& runtime_header);
   // Adds a derived constant (repacked weights, lookup tables); returns its C symbol.
   std::string add_const(const std::string& hint, const Tensor& t);
+  // Whether sparse weights may be emitted as CSR (off with --dense-weights).
+  bool sparse_weights() const;
 
  private:
   Graph& graph_;

@@ -130,6 +130,13 @@ Status emit(OpCtx& ctx) {
     const QuantMultiplier q = multiplier(p, d0);
     out = fmt::format("kiln::RequantPerTensor<{}, {}>{{{}, {}, {}, {}}}", yt, q.shift, q.mult, p.y.z(0), lo, hi);
   }
+  if (!var && ctx.target().has_dsp && k.OH == 1 && k.OW == 1 && k.KH == k.H && k.KW == k.W && !k.PT && !k.PL &&
+      !k.PB && !k.PR) {  // one window over the whole plane (KWS's pooling): the DSP byte sums
+    ctx.include("kiln_int8_fast.h");
+    ctx.w().line("kiln::qglobal_avgpool_fast<{}, {}>({}, {}, {}, {});", p.planes, k.H * k.W, ctx.in_ptr(0), p.x.z(0),
+                 ctx.out_ptr(0), out);
+    return Status::ok();
+  }
   ctx.w().line("kiln::qavgpool2d<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {});", p.planes, k.H, k.W,
                k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, var ? "true" : "false", ctx.in_ptr(0), p.x.z(0),
                ctx.out_ptr(0), out);

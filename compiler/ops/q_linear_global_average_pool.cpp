@@ -72,7 +72,9 @@ Status emit(OpCtx& ctx) {
   quant_output_range(ctx.node(), ctx.out(0).dtype, p.y.s(0), p.y.z(0), &lo, &hi);
   const QuantMultiplier q = multiplier(p);
   ctx.include("kiln_int8.h");
-  ctx.w().line("kiln::qglobal_avgpool<{}, {}>({}, {}, {}, kiln::RequantPerTensor<{}, {}>{{{}, {}, {}, {}}});", p.planes,
+  if (ctx.target().has_dsp) ctx.include("kiln_int8_fast.h");
+  ctx.w().line("kiln::{}<{}, {}>({}, {}, {}, kiln::RequantPerTensor<{}, {}>{{{}, {}, {}, {}}});",
+               ctx.target().has_dsp ? "qglobal_avgpool_fast" : "qglobal_avgpool", p.planes,
                p.size, ctx.in_ptr(0), p.x.z(0), ctx.out_ptr(0), dtype_c_name(ctx.out(0).dtype), q.shift, q.mult,
                p.y.z(0), lo, hi);
   return Status::ok();

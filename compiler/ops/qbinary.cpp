@@ -1,6 +1,7 @@
 #include "compiler/ops/qbinary.h"
 
 #include "compiler/ops/elementwise.h"
+#include "compiler/ops/qfast.h"
 
 namespace kiln {
 
@@ -88,6 +89,37 @@ Status qbinary_emit(OpCtx& ctx, QBinaryKind kind) {
   KILN_TRY(params(ctx, kind, &p));
   ctx.include("kiln_int8.h");
   const char* yt = dtype_c_name(ctx.out(0).dtype);
+  if (kind == QBinaryKind::kAdd && ctx.target().has_dsp) {
+    // Tabulated input stages (2 KiB of flash): ta[bit pattern of a] = QAdd's rescaled a.
+    const DType t = ctx.in(0).dtype;
+    std::vector<int32_t> ta(256), tb(256);
+    for (int i = 0; i < 256; ++i) {
+      const int32_t v = t == DType::kInt8 ? static_cast<int8_t>(i) : i;
+      ta[static_cast<size_t>(i)] = multiply_by_quantized_multiplier((v - p.za) * (1 << 20), p.ma);
+      tb[static_cast<size_t>(i)] = multiply_by_quantized_multiplier((v - p.zb) * (1 << 20), p.mb);
+    }
+    int64_t ma = 0, mb = 0;
+    for (int i = 0; i < 256; ++i) {
+      ma = std::max<int64_t>(ma, std::llabs(ta[static_cast<size_t>(i)]));
+      mb = std::max<int64_t>(mb, std::llabs(tb[static_cast<size_t>(i)]));
+    }
+    const int64_t bound = ma + mb;
+    const std::string& nm = ctx.node().name;
+    std::string sa = ctx.add_const(nm + "_ta", int32_tensor(nm + "_ta", ta));
+    std::string sb = ctx.add_const(nm + "_tb", int32_tensor(nm + "_tb", tb));
+    ctx.include("kiln_int8_fast.h");
+    std::string f;
+    if (half_up_exact(p.my, bound, p.zy)) {
+      const int S = -1 - p.my.shift;
+      f = fmt::format("kiln::QAddLutHalfUp<{}, {}, {}, {}>{{{}, {}, {}, {}}}", yt, S, p.lo, p.hi, sa, sb, p.my.mult,
+                      p.zy * (1 << S) + (1 << (S - 1)));
+    } else {
+      f = fmt::format("kiln::QAddLut<{}, {}>{{{}, {}, {}, {}, {}, {}}}", yt, p.my.shift, sa, sb, p.zy, p.my.mult, p.lo,
+                      p.hi);
+    }
+    emit_binary(ctx, ctx.in(0), ctx.in_ptr(0), ctx.in(3), ctx.in_ptr(3), ctx.out(0), ctx.out_ptr(0), f);
+    return Status::ok();
+  }
   std::string f =
       kind == QBinaryKind::kAdd
           ? fmt::format("kiln::QAdd<{}, {}, {}, {}>{{{}, {}, {}, {}, {}, {}, {}, {}}}", yt, p.ma.shift, p.mb.shift,

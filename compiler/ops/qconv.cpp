@@ -1,6 +1,8 @@
 #include "compiler/ops/qconv.h"
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/qfast.h"
+#include "compiler/ops/sparse_util.h"
 
 namespace kiln {
 
@@ -61,10 +63,52 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
     reals.push_back(static_cast<double>(scalar_f(ctx, io.x_scale)) *
                     static_cast<double>(scalar_f(ctx, io.w_scale, pc ? m : 0)) /
                     static_cast<double>(scalar_f(ctx, io.y_scale)));
-  if (scales_const(ctx, io)) return channel_multipliers(reals);
+  if (scales_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;
+}
+
+// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension).
+enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col };
+
+bool is_pointwise(const Geom& g) {
+  const Window& k = g.w;
+  return k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 && k.OH == k.H && k.OW == k.W &&
+         g.G == 1;
+}
+
+FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
+  if (!ctx.has_target() || !ctx.target().has_dsp || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  const Window& k = g.w;
+  if (is_pointwise(g)) return FastKind::kPointwise;
+  if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
+      (k.SH == 1 || k.SH == 2))
+    return FastKind::kDepthwise3x3;
+  if (g.G == 1) return FastKind::kIm2col;
+  return FastKind::kNone;
+}
+
+// Input channels per chunk of the im2col columns (kiln::qconv_im2col_fast): all of them when the
+// window fits LDRD's reach (510 int16), else the largest divisor of C whose chunk does and is a
+// whole number of groups of four; all (the compiled loop) when none is.
+int64_t im2col_chunk_channels(const Geom& g) {
+  const int64_t khw = g.w.KH * g.w.KW, k4 = (g.C * khw + 3) / 4 * 4;
+  if (k4 * 2 <= 1020) return g.C;
+  for (int64_t cc = g.C - 1; cc >= 1; --cc)
+    if (g.C % cc == 0 && cc * khw % 4 == 0 && cc * khw * 2 <= 1020) return cc;
+  return g.C;
+}
+
+int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
+  const Window& k = g.w;
+  switch (f) {
+    case FastKind::kPointwise: return (g.C + 3) / 4 * 4 * 4;
+    case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
+    case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
+    case FastKind::kNone: break;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -158,10 +202,12 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   const int64_t in_batch = g.C * k.H * k.W, out_batch = g.M * k.OH * k.OW;
   const int64_t per_m = w.numel() / g.M;
   const std::string& nm = ctx.node().name;
-  const bool fast = io.requantize() && all_params_const(ctx, io);
+  const bool folded = io.requantize() && all_params_const(ctx, io);
 
   std::string out;
-  if (io.requantize() && scales_const(ctx, io)) {
+  if (folded) {
+    // below, once the weights are known
+  } else if (io.requantize() && scales_const(ctx, io)) {
     int32_t lo, hi;
     quant_output_range(ctx.node(), y.dtype, scalar_f(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
     out = requant_functor(ctx, y.dtype, multipliers(ctx, io, g.M), zp_at(ctx, io.y_zp), lo, hi);
@@ -174,7 +220,7 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     out = "kiln::StoreAcc{}";
   }
 
-  if (!fast) {
+  if (!folded) {
     auto zptr = [&](size_t i, DType t) {
       return has(ctx, i) ? ctx.in_ptr(i) : fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(t));
     };
@@ -204,23 +250,64 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     bias[static_cast<size_t>(m)] = static_cast<int32_t>(b);
     wsum[static_cast<size_t>(m)] = static_cast<int32_t>(s);
   }
-  std::string wsym = ctx.add_const(nm + "_w", weff);
-  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-  const bool pointwise = k.KH == 1 && k.KW == 1 && k.SH == 1 && k.SW == 1 && k.PT == 0 && k.PL == 0 &&
-                         k.OH == k.H && k.OW == k.W && g.G == 1;
+  const bool pointwise = is_pointwise(g);
+  const bool inplace_pw = ctx.node().attr_int("kiln_inplace_pw", 0) != 0, inplace_dw = ctx.node().attr_int("kiln_inplace_dw", 0) != 0;
   const bool padded = k.PT || k.PL || k.PB || k.PR;
-  std::string wssym = padded ? ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum)) : bsym;
+  // A kernel needing scratch runs only when memory planning reserved it for this core.
+  FastKind fast = fast_kind(ctx, io, g);
+  const int64_t need = fast_scratch_bytes(fast, g);
+  if (need && ctx.node().attr_int("kiln_scratch_bytes", 0) < need) fast = FastKind::kNone;
+  {
+    std::vector<int64_t> b(static_cast<size_t>(g.M), 0);
+    if (has(ctx, io.bias))
+      for (int64_t m = 0; m < g.M; ++m) b[static_cast<size_t>(m)] = int_elem(ctx.in(io.bias), m);
+    int32_t lo, hi;
+    quant_output_range(ctx.node(), y.dtype, scalar_f(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
+    out = requant_functor_fast(ctx, y.dtype, multipliers(ctx, io, g.M), zp_at(ctx, io.y_zp), lo, hi,
+                               acc_bounds(weff, g.M, per_m, b, x.dtype, zx));
+  }
+  std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+  if (fast != FastKind::kNone) ctx.include("kiln_int8_fast.h");
+  CsrWeights csr;
+  bool sparse = false, sparse_done = false;
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
-    // In place (passes/inplace.cpp): x and y are the same bytes, plus planned scratch.
-    if (ctx.node().attr_int("kiln_inplace_pw", 0)) {
-      ctx.w().line("kiln::qconv_pointwise_inplace<{}, {}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
-                   kInplacePointwiseBlock, ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo,
+    if (fast == FastKind::kPointwise) {
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
+      ctx.w().line("kiln::qconv_pointwise_fast<{}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
+      continue;
+    }
+    if (fast == FastKind::kDepthwise3x3) {
+      std::string wsym = n ? nm + "_wd" : ctx.add_const(nm + "_wd", dw3x3_weights(nm + "_wd", weff, g.C));
+      ctx.w().line("kiln::qdepthwise3x3_fast<{}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});", g.C, k.H,
+                   k.W, k.OH, k.OW, k.SH, k.PT, k.PL, ctx.in_ptr(io.x), xo, wsym, bsym, zx, ctx.out_ptr(0), yo,
                    ctx.scratch_ptr(x.dtype), out);
       continue;
     }
-    if (ctx.node().attr_int("kiln_inplace_dw", 0)) {
+    if (fast == FastKind::kIm2col) {
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
+      ctx.w().line(
+          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, "
+          "{});",
+          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, im2col_chunk_channels(g),
+          ctx.in_ptr(io.x), xo, wsym,
+          bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
+      continue;
+    }
+    // In place (passes/inplace.cpp) without a fast kernel: x and y are the same bytes, plus
+    // planned scratch. (The fast pointwise and depthwise 3x3 kernels read a pixel pair / a
+    // channel plane whole before writing it, so they run in place as they are.)
+    if (inplace_pw || inplace_dw) {
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      if (inplace_pw) {
+        ctx.w().line("kiln::qconv_pointwise_inplace<{}, {}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                     kInplacePointwiseBlock, ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo,
+                     ctx.scratch_ptr(x.dtype), out);
+        continue;
+      }
+      std::string wssym = padded ? (n ? nm + "_wsum" : ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum))) : bsym;
       ctx.w().line(
           "kiln::qdepthwise2d_inplace<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {}, "
           "{});",
@@ -228,6 +315,15 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
           wssym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(y.dtype), out);
       continue;
     }
+    // Zero-aware weights (compiler/ops/sparse_util.h), where no fast kernel runs: the CSR cost
+    // model weighs them against the reference kernel.
+    if (pointwise && (n ? sparse_done : (sparse_done = true, sparse = emit_csr_weights(ctx, nm + "_w", weff, g.M, &csr)))) {
+      ctx.w().line("kiln::qconv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
+                   ctx.in_ptr(io.x), xo, csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), yo, out);
+      continue;
+    }
+    std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+    std::string wssym = padded ? (n ? nm + "_wsum" : ctx.add_const(nm + "_wsum", int32_tensor(nm + "_wsum", wsum))) : bsym;
     if (pointwise) {
       ctx.w().line("kiln::qconv_pointwise<{}, {}, {}>({}{}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M, ctx.in_ptr(io.x),
                    xo, wsym, bsym, ctx.out_ptr(0), yo, out);
@@ -241,11 +337,14 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   return Status::ok();
 }
 
-// In-place variants (passes/inplace.cpp): one output channel (depthwise) or one block of input
-// pixels (pointwise) of scratch.
+// The scratch of the kernel the emitter picks: the fast kernels' (which also run in place), else
+// the in-place variants' (passes/inplace.cpp): one output channel (depthwise) or one block of
+// input pixels (pointwise).
 int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
   Geom g;
   if (!resolve(ctx, io, &g)) return 0;
+  const FastKind fast = fast_kind(ctx, io, g);
+  if (fast != FastKind::kNone) return fast_scratch_bytes(fast, g);
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;
   return 0;

@@ -19,6 +19,7 @@ Status qconv_infer(OpCtx& ctx, const QConvIo& io);
 Status qconv_eval(OpCtx& ctx, const QConvIo& io);
 Status qconv_emit(OpCtx& ctx, const QConvIo& io);
 int64_t qconv_macs(OpCtx& ctx, const QConvIo& io);
+// Scratch bytes of the kernel the emitter will pick (the fast kernels widen inputs into it).
 int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io);
 
 }  // namespace kiln

@@ -1,5 +1,8 @@
 #include "compiler/ops/qmatmul.h"
 
+#include "compiler/ops/qfast.h"
+#include "compiler/ops/sparse_util.h"
+
 namespace kiln {
 
 namespace {
@@ -65,7 +68,7 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QMatIo& io, int
   for (int64_t n = 0; n < N; ++n)
     reals.push_back(static_cast<double>(f_at(ctx, io.a_scale)) * static_cast<double>(f_at(ctx, io.b_scale, n)) /
                     static_cast<double>(f_at(ctx, io.y_scale)));
-  if (params_const(ctx, io)) return channel_multipliers(reals);
+  if (params_const(ctx, io)) return channel_multipliers(reals, ctx.node().attr_ints("kiln_shift_hull"));
   std::vector<QuantMultiplier> v;
   for (double r : reals) v.push_back(quantize_multiplier(r));
   return v;
@@ -166,8 +169,11 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
   const std::string& nm = ctx.node().name;
   const bool consts = params_const(ctx, io);
 
+  const bool fc = b.is_const && d.b_stride == 0 && consts;
   std::string out;
-  if (io.requantize() && consts) {
+  if (io.requantize() && consts && fc) {
+    // below, with the folded weights
+  } else if (io.requantize() && consts) {
     int32_t lo, hi;
     quant_output_range(ctx.node(), y.dtype, f_at(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
     out = requant_functor(ctx, y.dtype, multipliers(ctx, io, d.N), zp_at(ctx, io.y_zp), lo, hi);
@@ -180,7 +186,7 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
     out = "kiln::StoreAcc{}";
   }
 
-  if (b.is_const && d.b_stride == 0 && consts) {
+  if (fc) {
     // Constant weights: rows [N, K] without zero point; bias' = C - za * sum(row).
     Tensor bt;
     bt.dtype = b.dtype;
@@ -204,8 +210,32 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
       if (v < INT32_MIN || v > INT32_MAX) return ctx.unsupported("the zero-point-folded bias overflows int32");
       bias[static_cast<size_t>(n)] = static_cast<int32_t>(v);
     }
-    std::string wsym = ctx.add_const(nm + "_w", weff);
+    if (io.requantize()) {
+      std::vector<int64_t> braw;
+      std::vector<int32_t> craw;
+      KILN_TRY(bias_values(ctx, io, d.N, &craw));
+      for (int32_t v : craw) braw.push_back(v);
+      int32_t lo, hi;
+      quant_output_range(ctx.node(), y.dtype, f_at(ctx, io.y_scale), zp_at(ctx, io.y_zp), &lo, &hi);
+      out = requant_functor_fast(ctx, y.dtype, multipliers(ctx, io, d.N), zp_at(ctx, io.y_zp), lo, hi,
+                                 acc_bounds(weff, d.N, d.K, braw, a.dtype, za));
+    }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+    if (ctx.target().has_dsp) {
+      ctx.include("kiln_int8_fast.h");
+      std::string wsym = ctx.add_const(nm + "_wf", fc_weights(nm + "_wf", weff, d.N, d.K));
+      ctx.w().line("kiln::qfully_connected_fast<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
+    // Zero-aware weights where no fast kernel runs (the CSR cost model weighs the reference kernel).
+    CsrWeights csr;
+    if (emit_csr_weights(ctx, nm + "_w", weff, d.N, &csr)) {
+      ctx.w().line("kiln::qfully_connected_csr<{}, {}, {}>({}, {}, {}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
+    std::string wsym = ctx.add_const(nm + "_w", weff);
     ctx.w().line("kiln::qfully_connected<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K, ctx.in_ptr(io.a),
                  wsym, bsym, ctx.out_ptr(0), out);
     return Status::ok();

@@ -30,7 +30,7 @@ QuantMultiplier quantize_multiplier(double m) {
   return q;
 }
 
-std::vector<QuantMultiplier> channel_multipliers(const std::vector<double>& reals) {
+std::vector<QuantMultiplier> channel_multipliers(const std::vector<double>& reals, const std::vector<int64_t>& hull) {
   std::vector<QuantMultiplier> v;
   int top = std::numeric_limits<int>::min(), bottom = std::numeric_limits<int>::max();
   for (double r : reals) {
@@ -38,6 +38,10 @@ std::vector<QuantMultiplier> channel_multipliers(const std::vector<double>& real
     if (v.back().mult == 0) return v;  // a zero scale: keep TFLite's form
     top = std::max(top, v.back().shift);
     bottom = std::min(bottom, v.back().shift);
+  }
+  if (hull.size() == 2) {
+    bottom = static_cast<int>(std::min<int64_t>(bottom, hull[0]));
+    top = static_cast<int>(std::max<int64_t>(top, hull[1]));
   }
   if (v.empty() || top - bottom > 6) return v;
   std::vector<QuantMultiplier> shared(v.size());

@@ -29,7 +29,11 @@ QuantMultiplier quantize_multiplier(double m);
 // Multipliers of the channels of one layer (reals in (0, 2^31)). When the channels' shifts lie
 // within 6 of each other, all get the largest shift and 25+-bit multipliers, so kernels shift by
 // a compile-time constant; else each its own (TFLite's per-channel form).
-std::vector<QuantMultiplier> channel_multipliers(const std::vector<double>& reals);
+// `hull` ([lowest, highest] shift, optional) widens the channels' shift range: passes/
+// prune_channels records a layer's range before it removes channels (node attribute
+// kiln_shift_hull), so the remaining channels keep the multipliers they had.
+std::vector<QuantMultiplier> channel_multipliers(const std::vector<double>& reals,
+                                                 const std::vector<int64_t>& hull = {});
 
 // x * M, rounded to nearest with ties to even (TFLite's single-rounding
 // MultiplyByQuantizedMultiplier, with ONNX's tie rule).

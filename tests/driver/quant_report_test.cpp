@@ -3,6 +3,7 @@
 // per-layer report covers every quantized tensor.
 #include <catch2/catch.hpp>
 
+#include "compiler/driver/prune_report.h"
 #include "compiler/driver/quant_report.h"
 
 #include <map>
@@ -96,4 +97,20 @@ TEST_CASE("int16 activations raise the SQNR of the audio models over int8", "[dr
   }
   CHECK(compared >= 8);
   CHECK(k16->top1_agree == k16->top1_total);
+
+TEST_CASE("digits int8 with --prune magnitude=0.3 stays within one point of float", "[driver][quant][prune]") {
+  CompileOptions opt;
+  opt.model_path = kDigits + "/model.onnx";
+  opt.quantize = "int8";
+  opt.calibration.sources = {{"", kDigits + "/calib_x.npy"}};
+  REQUIRE(parse_prune_spec("magnitude=0.3", &opt.lossy).is_ok());
+  auto r = compile_model(opt);
+  if (!r.has_value()) FAIL(r.status().str());
+  auto x = read_npy(kDigits + "/test_x.npy");
+  auto y = read_npy(kDigits + "/test_y.npy");
+  REQUIRE(x.has_value());
+  REQUIRE(y.has_value());
+  auto correct = top1_correct(r->graph, *x, *y);
+  REQUIRE(correct.has_value());
+  CHECK(*correct + 4 >= 441);  // float: 441/450; one point is 4.5 digits
 }

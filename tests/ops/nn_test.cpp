@@ -78,7 +78,7 @@ TEST_CASE("Gemm's reference applies a fused clamp as Conv's does", "[ops][nn]") 
 TEST_CASE("Gemm with constant [K, N] weights emits the dot-product kernel on a repacked copy only", "[ops][nn]") {
   Graph g;
   input(g, "a", {2, 3});
-  test::add_const(g, "b", {3, 4}, {});
+  test::add_const(g, "b", {3, 4}, std::vector<float>(12, 0.5f));  // dense (all-zero weights would be CSR)
   test::add_const(g, "c", {4}, {});
   single(g, "Gemm", {"a", "b", "c"});
   std::string code = emit(g);
@@ -192,7 +192,7 @@ TEST_CASE("LayerNormalization writes Mean and InvStdDev per normalised row", "[o
 TEST_CASE("Conv with a 1x1 kernel emits a matrix product", "[ops][nn]") {
   Graph g;
   input(g, "x", {1, 3, 4, 4});
-  test::add_const(g, "w", {8, 3, 1, 1}, {});
+  test::add_const(g, "w", {8, 3, 1, 1}, std::vector<float>(24, 0.5f));  // dense (all-zero weights would be CSR)
   single(g, "Conv", {"x", "w"});
   CHECK(emit(g).find("kiln::gemm_nn<8, 16, 3, 3, 1, 1, 0>") != std::string::npos);
 }

@@ -1,0 +1,37 @@
+// Compile-time side of runtime/kiln_int8_fast.h: weights laid out in the order and width the
+// fast kernels read them, and the proof that lets requantization round half up in two
+// instructions. Used by the quantized convolution and matrix emitters on cores with the DSP
+// extension (the layouts) and everywhere (the output stage).
+#pragma once
+
+#include "compiler/ops/quant_util.h"
+
+namespace kiln {
+
+// Largest |accumulator| a channel can reach: |B[m]| + sum_k |w[m, k]| * max |x - x_zp| over x's
+// range. w holds zero-point-free weights [M, K]; bias may be empty (zero).
+std::vector<int64_t> acc_bounds(const Tensor& w, int64_t M, int64_t K, const std::vector<int64_t>& bias, DType x,
+                                int32_t x_zp);
+
+// True when zp + round_half_up(acc * q / 2^(31 - shift)) computed as RequantHalfUp does (SMMLA
+// then a shift by S = -1 - shift >= 1) equals the reference's ties-to-even rounding for every
+// |acc| <= bound: no tie is reachable and the SMMLA addend cannot overflow.
+bool half_up_exact(QuantMultiplier q, int64_t bound, int32_t y_zp);
+
+// kiln::RequantHalfUp when every channel passes half_up_exact with one shared shift, else
+// requant_functor's choice.
+std::string requant_functor_fast(OpCtx& ctx, DType y, const std::vector<QuantMultiplier>& m, int32_t y_zp, int32_t lo,
+                                 int32_t hi, const std::vector<int64_t>& bounds);
+
+// Zero-point-free weights w [M, K] (int_elem) in the layout of kiln::gemm_columns: per pair of
+// output channels and group of four k, the int16-pair words [m k0k1, m k2k3, m+1 k0k1, m+1 k2k3];
+// an odd last channel [m k0k1, m k2k3] per group; K padded with zeros to a multiple of 4.
+Tensor gemm_weights(const std::string& name, const Tensor& w, int64_t M, int64_t K);
+// The layout of kiln::qfully_connected_fast: blocks of six output channels, per group of four k
+// the words [n k0k2, n k1k3] for n..n+5, then the K % 4 last weights one word each; the N % 6 last
+// channels alone.
+Tensor fc_weights(const std::string& name, const Tensor& w, int64_t N, int64_t K);
+// kiln::qdepthwise3x3_fast: per channel [(w00, w02), (w01, 0), (w10, w12), (w11, 0), (w20, w22), (w21, 0)].
+Tensor dw3x3_weights(const std::string& name, const Tensor& w, int64_t C);
+
+}  // namespace kiln
