@@ -97,6 +97,7 @@ TEST_CASE("int16 activations raise the SQNR of the audio models over int8", "[dr
   }
   CHECK(compared >= 8);
   CHECK(k16->top1_agree == k16->top1_total);
+}
 
 TEST_CASE("digits int8 with --prune magnitude=0.3 stays within one point of float", "[driver][quant][prune]") {
   CompileOptions opt;
