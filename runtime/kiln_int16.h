@@ -15,8 +15,24 @@
 
 namespace kiln {
 
-// QuantizeLinear / DequantizeLinear (kiln_int8.h) on int16 tensors.
+// DequantizeLinear (kiln_int8.h dequantize) on int16 tensors.
 template <> struct QRange<int16_t> { static constexpr int32_t lo = -32768, hi = 32767; };
+
+// QuantizeLinear to int16: y = saturate(round(x / scale) + zero_point), float division, ties to
+// even (kiln_int8.h's quantize saturates to 8 bits on DSP cores). Per axis: channel of element i
+// is (i / INNER) % C. zp may be null.
+template <int N, int C, int INNER, typename ZT>
+inline void quantize16(const float* x, const float* scale, const ZT* zp, int16_t* y) {
+  for (int i = 0; i < N; ++i) {
+    const int c = C == 1 ? 0 : (i / INNER) % C;
+    const int32_t z = zp ? static_cast<int32_t>(zp[c]) : 0;
+    const float lo = static_cast<float>(-32768 - z), hi = static_cast<float>(32767 - z);
+    float v = x[i] / scale[c];
+    v = v > lo ? v : lo;  // NaN -> lo, as onnxruntime
+    v = v < hi ? v : hi;
+    y[i] = static_cast<int16_t>(static_cast<int32_t>(round_half_even(v)) + z);
+  }
+}
 
 // x * mult * 2^(shift - 15) rounded to nearest, ties to even; mult in [0, 2^15), shift <= 14,
 // |x| < 2^47.

@@ -61,9 +61,10 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
   const Tensor& y = ctx.out(0);
   ctx.include("kiln_int8.h");
-  if (y.dtype == DType::kInt16) ctx.include("kiln_int16.h");  // QRange<int16_t>
+  if (y.dtype == DType::kInt16) ctx.include("kiln_int16.h");
   std::string zp = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const uint8_t*>(nullptr)";
-  ctx.w().line("kiln::quantize<{}, {}, {}>({}, {}, {}, {});", y.numel(), a.channels, a.inner, ctx.in_ptr(0),
+  const char* kernel = y.dtype == DType::kInt16 ? "quantize16" : "quantize";
+  ctx.w().line("kiln::{}<{}, {}, {}>({}, {}, {}, {});", kernel, y.numel(), a.channels, a.inner, ctx.in_ptr(0),
                ctx.in_ptr(1), zp, ctx.out_ptr(0));
   return Status::ok();
 }
