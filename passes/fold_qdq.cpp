@@ -13,6 +13,11 @@
 //   DQ(x) -> unary f -> Q (Sigmoid, Tanh, HardSwish, Exp, ...) => kiln.QLinearLookup: a 256-entry
 //                                                 table of what DQ -> f -> Q gives for each input
 //
+// With int16 activations (zero point 0, int8 weights; --activations int16) the same sandwiches
+// become kiln's 16x8 ops: Conv => kiln.QConv16, Gemm and MatMul of constant weights =>
+// kiln.QGemm16, Add => kiln.QAdd16, AveragePool/GlobalAveragePool => kiln.QAvgPool16, with
+// int32 or int64 biases; the table rules stay 8-bit.
+//
 // A Relu or Clip between the op and its Q becomes the integer op's output clamp (kiln_act); a
 // standalone DQ -> Relu|Clip -> Q (one scale and zero point) folds into the integer op before it,
 // or becomes a Clip on the integers.
@@ -66,13 +71,16 @@ bool read_scalar_params(const Graph& g, const Node& n, float* s, int32_t* z) {
   return *s > 0 && std::isfinite(*s);
 }
 
+// Activation types: int8, uint8, and int16 (--activations int16, symmetric).
+bool is_act_type(DType t) { return is_quant_type(t) || t == DType::kInt16; }
+
 bool dq_of(const Graph& g, const std::string& tensor, DqInfo* d) {
   int p = g.producer(tensor);
   if (p < 0) return false;
   const Node& n = g.nodes[static_cast<size_t>(p)];
   if (n.op != "DequantizeLinear" || !n.domain.empty()) return false;
   const Tensor& x = g.tensor(n.inputs[0]);
-  if (x.is_const || !is_quant_type(x.dtype) || !read_scalar_params(g, n, &d->s, &d->z)) return false;
+  if (x.is_const || !is_act_type(x.dtype) || !read_scalar_params(g, n, &d->s, &d->z)) return false;
   d->node = p;
   d->x = n.inputs[0];
   d->scale = n.inputs[1];
@@ -84,7 +92,7 @@ bool dq_of(const Graph& g, const std::string& tensor, DqInfo* d) {
 // A per-tensor QuantizeLinear with constant parameters.
 bool is_q(const Graph& g, const Node& n, float* s, int32_t* z) {
   return n.op == "QuantizeLinear" && n.domain.empty() && read_scalar_params(g, n, s, z) &&
-         is_quant_type(g.tensor(n.outputs[0]).dtype);
+         is_act_type(g.tensor(n.outputs[0]).dtype);
 }
 
 // The single reader of `tensor`, or -1 (none, several, or a graph output).
@@ -169,6 +177,7 @@ struct Pending {
     Tensor r = const_tensor(name(base), t, shape);
     for (size_t i = 0; i < v.size(); ++i) {
       if (t == DType::kInt8) r.as_mut<int8_t>()[i] = static_cast<int8_t>(v[i]);
+      else if (t == DType::kInt16) r.as_mut<int16_t>()[i] = static_cast<int16_t>(v[i]);
       else if (t == DType::kUInt8) r.as_mut<uint8_t>()[i] = static_cast<uint8_t>(v[i]);
       else r.as_mut<int32_t>()[i] = v[i];
     }
@@ -352,6 +361,114 @@ bool drop_dq_q(Graph& g, size_t i) {
   return true;
 }
 
+// int16 weights path: symmetric int8 weights (zero point 0) with per-tensor or per-channel
+// scales along the output channel.
+bool int8_symmetric_weights(Pending& pd, const std::string& wname, int ch_axis, int64_t channels, QWeights* out) {
+  const Tensor& W = pd.g.tensor(wname);
+  QConst q;
+  if (!recover(W, &q)) return false;
+  if (q.scale.size() > 1 && (q.axis != ch_axis || static_cast<int64_t>(q.scale.size()) != channels)) return false;
+  for (int32_t z : q.zp)
+    if (z != 0) return false;
+  for (int32_t v : q.q)
+    if (v < -128 || v > 127) return false;
+  out->w = pd.ints(wname + "_q", DType::kInt8, W.shape, q.q);
+  out->scale = pd.floats(wname + "_scale", q.scale);
+  out->s.clear();
+  for (int64_t c = 0; c < channels; ++c) out->s.push_back(q.scale[q.scale.size() == 1 ? 0 : static_cast<size_t>(c)]);
+  return true;
+}
+
+// A float bias at scale sx * sw[c] for the int16 ops: int32 when every value fits, else int64
+// (int16 x int8 products summed over a long reduction outgrow int32).
+bool int16_bias(Pending& pd, const std::string& bname, float sx, const std::vector<float>& sw, std::string* out) {
+  const Tensor& B = pd.g.tensor(bname);
+  if (!B.is_const || B.dtype != DType::kFloat32) return false;
+  const int64_t N = static_cast<int64_t>(sw.size());
+  if (B.numel() != N && B.numel() != 1) return false;
+  std::vector<int64_t> v(static_cast<size_t>(N));
+  bool fits32 = true;
+  for (int64_t c = 0; c < N; ++c) {
+    const double r = round_half_even(B.as<float>()[B.numel() == 1 ? 0 : c] / (static_cast<double>(sx) * sw[static_cast<size_t>(c)]));
+    if (std::fabs(r) > 9.0e15) return false;
+    v[static_cast<size_t>(c)] = static_cast<int64_t>(r);
+    fits32 &= std::fabs(r) <= 2147483647.0;
+  }
+  Tensor t = const_tensor(pd.name(bname + "_q"), fits32 ? DType::kInt32 : DType::kInt64, {N});
+  for (size_t c = 0; c < v.size(); ++c) {
+    if (fits32) t.as_mut<int32_t>()[c] = static_cast<int32_t>(v[c]);
+    else t.as_mut<int64_t>()[c] = v[c];
+  }
+  pd.tensors.push_back(std::move(t));
+  *out = pd.tensors.back().name;
+  return true;
+}
+
+// The int16 op replacing DQ(int16) -> f -> Q(int16), all zero points 0 (--activations int16):
+// kiln.QConv16, kiln.QGemm16 (Gemm, MatMul of constant weights), kiln.QAdd16, kiln.QAvgPool16.
+bool build_int16_op(const Graph& g, Pending& pd, const Node& f, const Node& q, const DqInfo& a, Node* n) {
+  float sy;
+  int32_t zy;
+  if (a.z != 0 || !read_scalar_params(g, q, &sy, &zy) || zy != 0 || g.tensor(q.outputs[0]).dtype != DType::kInt16)
+    return false;
+  const std::string& op = f.op;
+  const std::string ys = q.inputs[1];
+  n->domain = "kiln";
+  if (op == "Conv") {
+    const Tensor& W = g.tensor(f.inputs[1]);
+    if (W.shape.empty()) return false;
+    QWeights w;
+    if (!int8_symmetric_weights(pd, f.inputs[1], 0, W.shape[0], &w)) return false;
+    std::string b;
+    if (f.inputs.size() > 2 && !f.inputs[2].empty() && !int16_bias(pd, f.inputs[2], a.s, w.s, &b)) return false;
+    n->op = "QConv16";
+    n->inputs = {a.x, a.scale, w.w, w.scale, ys};
+    if (!b.empty()) n->inputs.push_back(b);
+    return true;
+  }
+  if (op == "Gemm" || op == "MatMul") {
+    const bool gemm = op == "Gemm";
+    if (gemm && (f.attr_int("transA", 0) != 0 || f.attr_float("alpha", 1.0f) != 1.0f)) return false;
+    const bool tb = gemm && f.attr_int("transB", 0) != 0;
+    const Tensor& W = g.tensor(f.inputs[1]);
+    if (!W.is_const || W.shape.size() != 2) return false;
+    const int64_t N = tb ? W.shape[0] : W.shape[1];
+    QWeights w;
+    if (!int8_symmetric_weights(pd, f.inputs[1], tb ? 0 : 1, N, &w)) return false;
+    std::string b;
+    if (gemm && f.inputs.size() > 2 && !f.inputs[2].empty() &&
+        (f.attr_float("beta", 1.0f) != 1.0f || !int16_bias(pd, f.inputs[2], a.s, w.s, &b)))
+      return false;
+    n->op = "QGemm16";
+    n->attrs.clear();
+    n->set_int("transB", tb ? 1 : 0);
+    n->inputs = {a.x, a.scale, w.w, w.scale, ys};
+    if (!b.empty()) n->inputs.push_back(b);
+    return true;
+  }
+  if (op == "Add") {
+    DqInfo b;
+    if (f.inputs.size() != 2 || !dq_of(g, f.inputs[1], &b) || b.t != DType::kInt16 || b.z != 0) return false;
+    n->op = "QAdd16";
+    n->attrs.clear();
+    n->inputs = {a.x, a.scale, b.x, b.scale, ys};
+    return true;
+  }
+  if (op == "AveragePool" || op == "GlobalAveragePool") {
+    if (f.has_attr("dilations")) return false;
+    n->op = "QAvgPool16";
+    if (op == "GlobalAveragePool") {  // one window over the plane
+      const Shape& xs = g.tensor(a.x).shape;
+      if (xs.size() < 3) return false;
+      n->attrs.clear();
+      n->set_ints("kernel_shape", Shape(xs.begin() + 2, xs.end()));
+    }
+    n->inputs = {a.x, a.scale, ys};
+    return true;
+  }
+  return false;
+}
+
 // The integer op replacing `f` .. Q (node i). Fills the new node's op, domain and inputs, or
 // returns false when the float op does not have a quantized form here.
 bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q, Node* n) {
@@ -363,6 +480,7 @@ bool build_integer_op(const Graph& g, Pending& pd, const Node& f, const Node& q,
   if (yz.empty()) return false;  // the output type comes from the zero point
   n->name = f.name;
   n->attrs = f.attrs;
+  if (a.t == DType::kInt16) return build_int16_op(g, pd, f, q, a, n);
   if (op == "Conv") {
     const Tensor& W = g.tensor(f.inputs[1]);
     if (W.shape.empty()) return false;
@@ -499,7 +617,8 @@ bool lower(Graph& g, size_t i, Status* st) {
 // Ops whose output clamp follows kiln_act (compiler/ops/quant_util.h quant_output_range).
 bool clamps_output(const Node& n) {
   static const char* const kOps[] = {"QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd", "QLinearMul",
-                                     "QLinearAveragePool", "QLinearGlobalAveragePool"};
+                                     "QLinearAveragePool", "QLinearGlobalAveragePool", "QConv16", "QGemm16",
+                                     "QAdd16", "QAvgPool16"};
   for (const char* op : kOps)
     if (n.op == op) return true;
   return false;
@@ -524,11 +643,14 @@ bool lower_clamp(Graph& g, size_t i, Status* st) {
   if (p >= 0 && clamps_output(g.nodes[static_cast<size_t>(p)]) && sole_consumer(g, d.x) == d.node &&
       sole_consumer(g, act.inputs[0]) == c) {
     Node& prod = g.nodes[static_cast<size_t>(p)];
+    const bool int16 = prod.domain == "kiln";  // y_scale only, zero point 0
     const size_t ys = prod.op == "QLinearAveragePool" || prod.op == "QLinearGlobalAveragePool" ? 3
                       : prod.op == "QGemm"                                                    ? 7
+                      : prod.op == "QAvgPool16"                                               ? 2
+                      : int16                                                                 ? 4
                                                                                               : 6;
     Node as_q = q;  // read the producer's output parameters like a Q's
-    as_q.inputs = {"", prod.inputs[ys], ys + 1 < prod.inputs.size() ? prod.inputs[ys + 1] : ""};
+    as_q.inputs = {"", prod.inputs[ys], !int16 && ys + 1 < prod.inputs.size() ? prod.inputs[ys + 1] : ""};
     if (read_scalar_params(g, as_q, &ps, &pz) && ps == s && pz == z) {
       if (prod.has_attr("kiln_act")) {
         lo = std::max(lo, prod.attr_float("kiln_act_lo", lo));
@@ -589,6 +711,7 @@ bool lower_table(Graph& g, size_t i, Status* st) {
   const Node f = g.nodes[static_cast<size_t>(p)];
   DqInfo a;
   if (!is_table_op(f) || f.has_attr("kiln_act") || !dq_of(g, f.inputs[0], &a)) return false;
+  if (!is_quant_type(a.t) || !is_quant_type(g.tensor(q.outputs[0]).dtype)) return false;  // 256 entries: 8-bit only
   for (size_t k = 1; k < f.inputs.size(); ++k)
     if (!f.inputs[k].empty() && !g.tensor(f.inputs[k]).is_const) return false;
   // f on every input value, in a scratch graph holding f and its constant inputs.

@@ -23,6 +23,7 @@ struct QuantizeRequest {
   double percentile = 99.99;
   std::set<std::string> keep_float;  // node names (--keep-float)
   bool io_int8 = false;              // --io int8: graph inputs/outputs become the int8 tensors
+  bool int16 = false;                // --activations int16: int16 activations, int8 weights (16x8)
   ProgressFn progress;
 };
 

@@ -27,6 +27,11 @@
 //    zero point 0) and stay float constants holding the exact dequantized values with their
 //    parameters in Tensor::quant, which is how fold-qdq reads an imported DQ(int8 weights).
 //    Biases stay float: fold-qdq requantizes them to int32 at s_x * s_w.
+// --activations int16 (TFLite's 16x8 scheme) changes three things: points are int16, symmetric
+// (zero point 0, scale max(|lo|, |hi|) / 32767); only ops with an int16 kernel are points (Conv,
+// Gemm and MatMul of constant weights, Add, the average pools, Relu/Clip): Softmax, the table
+// ops and Concat stay float between a DQ and a Q; no fixed ranges. Weights stay int8; fold-qdq
+// makes the biases int32, or int64 where int32 would overflow.
 // The pass does nothing unless --quantize is given. The points and their parameters are
 // reported (PassContext::quantize_report) for `kiln inspect --quantize`'s per-layer SQNR.
 //===----------------------------------------------------------------------===//
@@ -65,9 +70,20 @@ bool is_table_op(const Node& n) {
 }
 
 // Ops with an integer form in fold-qdq, and which of their inputs are activations to quantize.
-std::vector<size_t> integer_inputs(const Graph& g, const Node& n) {
+// With int16 activations only Conv, Gemm, MatMul of constant weights, Add, the average pools and
+// the clamps have integer kernels (kiln.QConv16, ...); the rest stays float between a DQ and a Q.
+std::vector<size_t> integer_inputs(const Graph& g, const Node& n, bool int16) {
   if (!n.domain.empty() || n.outputs.size() != 1) return {};
   const std::string& op = n.op;
+  if (int16) {
+    const size_t rank = g.tensor(n.inputs[0]).shape.size();
+    if (op == "Conv" && (rank == 3 || rank == 4) && is_const(g, n.inputs[1])) return {0};  // 1-D and 2-D
+    if ((op == "Gemm" || op == "MatMul") && is_const(g, n.inputs[1])) return {0};
+    if (op == "Add" && n.inputs.size() == 2 && is_float_act(g, n.inputs[0]) && is_float_act(g, n.inputs[1]))
+      return {0, 1};
+    if (op == "AveragePool" || op == "GlobalAveragePool") return {0};
+    if (op != "Relu" && op != "Clip") return {};
+  }
   if (op == "Conv" && g.tensor(n.inputs[0]).shape.size() == 4 && is_const(g, n.inputs[1])) return {0};
   if (op == "Gemm" && is_const(g, n.inputs[1])) return {0};
   if (op == "MatMul") return is_const(g, n.inputs[1]) ? std::vector<size_t>{0} : std::vector<size_t>{0, 1};
@@ -96,10 +112,14 @@ struct Params {
   int32_t zero_point = 0;
 };
 
-Params params_of(QuantRange r) {
+Params params_of(QuantRange r, bool int16) {
   Params p;
   const double lo = std::min(0.0f, r.lo), hi = std::max(0.0f, r.hi);
   if (hi - lo <= 0) return p;  // all zeros: any scale represents them
+  if (int16) {  // symmetric, zero point 0 (TFLite's 16x8 scheme)
+    p.scale = static_cast<float>(std::max(-lo, hi) / 32767.0);
+    return p;
+  }
   p.scale = static_cast<float>((hi - lo) / 255.0);
   p.zero_point = static_cast<int32_t>(std::max(-128.0, std::min(127.0, -128.0 - std::nearbyint(lo / p.scale))));
   return p;
@@ -165,6 +185,8 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
     }
   }
   auto kept = [&](const Node& n) { return req.keep_float.count(n.name) != 0; };
+  const bool int16 = req.int16;
+  const DType qt = int16 ? DType::kInt16 : DType::kInt8;
 
   // 1. Points, in schedule order.
   std::vector<std::string> points;
@@ -183,7 +205,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   };
   for (const Node& n : g.nodes) {
     if (kept(n)) continue;
-    if (n.op == "Concat" && n.domain.empty() && is_float_act(g, n.outputs[0]) &&
+    if (n.op == "Concat" && n.domain.empty() && !int16 && is_float_act(g, n.outputs[0]) &&
         std::all_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& x) { return is_float_act(g, x); })) {
       // Concat runs on the integers when all its inputs share one scale and zero point.
       std::vector<std::string> srcs;
@@ -203,7 +225,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
       else if (moved_from.count(x)) moved_from[n.outputs[0]] = moved_from[x];
       continue;
     }
-    const auto ins = integer_inputs(g, n);
+    const auto ins = integer_inputs(g, n, int16);
     if (ins.empty()) continue;
     for (size_t i : ins) {
       const std::string& x = n.inputs[i];
@@ -214,13 +236,13 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
     auto readers = g.consumers(y);
     if (absorbs_activation(n) && readers.size() == 1 && !g.is_graph_output(y)) {
       const Node& act = g.nodes[readers[0]];
-      if ((act.op == "Relu" || act.op == "Clip") && !kept(act) && !integer_inputs(g, act).empty()) {
+      if ((act.op == "Relu" || act.op == "Clip") && !kept(act) && !integer_inputs(g, act, int16).empty()) {
         fused.insert(y);
         continue;
       }
     }
     Params p;
-    if (fixed_params(n, &p)) fixed[y] = p;
+    if (!int16 && fixed_params(n, &p)) fixed[y] = p;
     add_point(y);
   }
   if (req.io_int8)
@@ -251,9 +273,9 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   }
   std::map<std::string, Params> params;
   for (const auto& t : points) {
-    if (parent.count(t) && group.count(root(t))) params[t] = params_of(group[root(t)]);
+    if (parent.count(t) && group.count(root(t))) params[t] = params_of(group[root(t)], int16);
     else if (fixed.count(t)) params[t] = fixed[t];
-    else if (ranges->count(t)) params[t] = params_of(ranges->at(t));
+    else if (ranges->count(t)) params[t] = params_of(ranges->at(t), int16);
   }
   for (const auto& t : points)
     if (!params.count(t)) params[t] = params.at(moved_from.at(t));
@@ -261,7 +283,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   // 3. Weights.
   std::set<std::string> done;
   for (const Node& n : g.nodes) {
-    if (kept(n) || integer_inputs(g, n).empty() || n.inputs.size() < 2 || !is_const(g, n.inputs[1])) continue;
+    if (kept(n) || integer_inputs(g, n, int16).empty() || n.inputs.size() < 2 || !is_const(g, n.inputs[1])) continue;
     Tensor& w = g.tensor(n.inputs[1]);
     if (w.dtype != DType::kFloat32 || !w.quant.scale.empty() || done.count(w.name)) continue;
     int axis = -1;
@@ -280,7 +302,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
   std::vector<std::pair<std::string, std::string>> renames;  // (from, to) reads to redirect
   for (const auto& t : points) {
     const Params p = params.at(t);
-    const auto [sname, zname] = add_scale_zero_point(g, t, p.scale, p.zero_point);
+    const auto [sname, zname] = add_scale_zero_point(g, t, p.scale, p.zero_point, qt);
 
     auto make = [&](const char* op, const std::string& in, const std::string& out) {
       Node n;
@@ -301,7 +323,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
     QuantizeReport::Point rp{"", p.scale, p.zero_point};
     if (g.is_graph_input(t)) {
       const std::string q = g.unique_name(t + "_quantized"), dq = g.unique_name(t + "_dequantized");
-      new_tensor(q, DType::kInt8);
+      new_tensor(q, qt);
       new_tensor(dq, DType::kFloat32);
       before.push_back(make("QuantizeLinear", t, q));
       before.push_back(make("DequantizeLinear", q, dq));
@@ -316,7 +338,7 @@ PassResult run_quantize(Graph& g, const PassContext& ctx) {
       for (Node& n : g.nodes)
         for (auto& o : n.outputs)
           if (o == t) o = f;
-      new_tensor(q, DType::kInt8);
+      new_tensor(q, qt);
       after[f] = {make("QuantizeLinear", f, q), make("DequantizeLinear", q, t)};
       rp.q = q;
     }

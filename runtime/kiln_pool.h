@@ -15,6 +15,8 @@ template <>
 inline int8_t pool_lowest<int8_t>() { return -128; }
 template <>
 inline uint8_t pool_lowest<uint8_t>() { return 0; }
+template <>
+inline int16_t pool_lowest<int16_t>() { return -32768; }
 
 // First and one-past-last kernel taps of a window starting at input index i0 that fall inside
 // [lo, hi): the loops below then need no bounds checks.

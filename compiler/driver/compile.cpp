@@ -180,6 +180,13 @@ Status prepare_quantization(const CompileOptions& opt, const Graph& g, Calibrati
   req->percentile = opt.percentile;
   req->keep_float = std::set<std::string>(opt.keep_float.begin(), opt.keep_float.end());
   req->io_int8 = opt.io_int8;
+  if (opt.activations != "int8" && opt.activations != "int16")
+    return error(ErrorCode::kBadOption, fmt::format("--activations {} is not supported", opt.activations),
+                 "use --activations int8 or int16");
+  req->int16 = opt.activations == "int16";
+  if (req->int16 && opt.io_int8)
+    return error(ErrorCode::kBadOption, "--io int8 does not go with --activations int16",
+                 "leave --io float: the model quantizes its float input to int16 itself");
   if (opt.progress) req->progress = progress_bar;
   return Status::ok();
 }
@@ -212,8 +219,8 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
     ctx.quantize = &quantize;
     ctx.quantize_report = &res.quantized;
     res.calibration_samples = calibration.count();
-  } else if (!opt.keep_float.empty() || !opt.calibration.sources.empty()) {
-    return error(ErrorCode::kBadOption, "--calibration and --keep-float need --quantize int8");
+  } else if (!opt.keep_float.empty() || !opt.calibration.sources.empty() || opt.activations != "int8") {
+    return error(ErrorCode::kBadOption, "--calibration, --keep-float and --activations need --quantize int8");
   }
   ctx.inplace_pointwise = opt.inplace_pointwise;
   ctx.inplace_quantize = opt.inplace_quantize;

@@ -46,6 +46,7 @@ struct CompileOptions {
   double percentile = 99.99;    // --percentile (method percentile)
   std::vector<std::string> keep_float;  // --keep-float NODE,...
   bool io_int8 = false;         // --io int8
+  std::string activations = "int8";  // --activations int8|int16 (int16: TFLite's 16x8 scheme)
   bool progress = false;        // progress bar on stderr while calibrating
 };
 

@@ -152,7 +152,8 @@ struct CommonOpts {
   // --quantize int8 and its calibration (docs/quantization.md)
   std::string quantize;
   std::vector<std::string> calibration;
-  std::string calibration_format, calibration_layout = "chw", calibration_method = "minmax", io = "float";
+  std::string calibration_format, calibration_layout = "chw", calibration_method = "minmax", io = "float",
+              activations = "int8";
   float calibration_scale = 1.0f, calibration_offset = 0.0f;
   double percentile = 99.99;
   std::vector<std::string> keep_float;
@@ -193,6 +194,9 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--keep-float", o.keep_float, "nodes to leave in float: NODE,NODE,...")->delimiter(',');
   cmd->add_option("--io", o.io, "float (default: quantize at the boundary) or int8 (the int8 tensors are the API)")
       ->check(CLI::IsMember({"float", "int8"}));
+  cmd->add_option("--activations", o.activations,
+                  "with --quantize int8: int8 (default) or int16 activations (int8 weights, TFLite's 16x8 scheme)")
+      ->check(CLI::IsMember({"int8", "int16"}));
   cmd->add_flag("--no-inplace-pointwise", o.no_inplace_pointwise,
                 "keep 1x1 convolutions out of place (input and output whole instead of the larger plus a block)");
   cmd->add_flag("--no-inplace-conv", o.no_inplace_conv, "both --no-inplace-depthwise and --no-inplace-pointwise");
@@ -245,6 +249,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   c.percentile = o.percentile;
   c.keep_float = o.keep_float;
   c.io_int8 = o.io == "int8";
+  c.activations = o.activations;
   c.progress = true;
   c.inplace_depthwise = !o.no_inplace_depthwise && !o.no_inplace_conv;
   c.inplace_pointwise = !o.no_inplace_pointwise && !o.no_inplace_conv;

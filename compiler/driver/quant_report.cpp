@@ -130,6 +130,7 @@ Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const s
 
   QuantAccuracy acc;
   acc.samples = data.count();
+  if (o.activations == "int16" && !o.quantize.empty()) acc.label = "int16";
   std::map<std::string, Energy> layer, out;
   for (size_t k = 0; k < data.count(); ++k) {
     KILN_TRY(run_sample(gf, data, k));
@@ -200,7 +201,7 @@ Expected<QuantAccuracy> quantization_accuracy(const CompileOptions& opt, const s
 }
 
 std::string quant_accuracy_text(const QuantAccuracy& a) {
-  std::string s = fmt::format("int8 against float, measured on {} samples (worst layers first)\n", a.samples);
+  std::string s = fmt::format("{} against float, measured on {} samples (worst layers first)\n", a.label, a.samples);
   s += fmt::format("{:>9}  {:<32} {:<20} {:>12} {:>5}\n", "SQNR dB", "tensor", "op", "scale", "zp");
   auto db = [](double v) { return std::isinf(v) ? std::string(v > 0 ? "exact" : "-inf") : fmt::format("{:.1f}", v); };
   auto db_unit = [&](double v) { return std::isinf(v) ? db(v) : db(v) + " dB"; };
@@ -212,8 +213,8 @@ std::string quant_accuracy_text(const QuantAccuracy& a) {
     s += fmt::format("top-1 agreement with float: {}/{} = {:.2f}%\n", a.top1_agree, a.top1_total,
                      100.0 * a.top1_agree / a.top1_total);
   if (a.validated)
-    s += fmt::format("validation top-1: float {}/{} = {:.2f}%, int8 {}/{} = {:.2f}%\n", a.float_correct, a.val_total,
-                     100.0 * a.float_correct / a.val_total, a.int8_correct, a.val_total,
+    s += fmt::format("validation top-1: float {}/{} = {:.2f}%, {} {}/{} = {:.2f}%\n", a.float_correct, a.val_total,
+                     100.0 * a.float_correct / a.val_total, a.label, a.int8_correct, a.val_total,
                      100.0 * a.int8_correct / a.val_total);
   return s;
 }

@@ -29,7 +29,8 @@ struct QuantAccuracy {
   std::vector<LayerSqnr> outputs;
   size_t top1_agree = 0, top1_total = 0;  // first output, calibration samples
   bool validated = false;
-  size_t val_total = 0, float_correct = 0, int8_correct = 0;
+  size_t val_total = 0, float_correct = 0, int8_correct = 0;  // int8_correct: the quantized model's
+  std::string label = "int8";  // what the quantized model is called in the text ("int16" with --activations int16)
 };
 
 // The float graph as the quantize pass sees it (`gf`) and its quantized twin after fold-qdq

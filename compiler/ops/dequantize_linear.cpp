@@ -1,5 +1,5 @@
-// DequantizeLinear (opset 10..17): y = (x - x_zero_point) * x_scale in float32. x int8, uint8 or
-// int32 (biases); per tensor, or per axis (1-D scale, opset 13+). Scale and zero point may be
+// DequantizeLinear (opset 10..17): y = (x - x_zero_point) * x_scale in float32. x int8, uint8, int16
+// (activations of --activations int16) or int32 (biases); per tensor, or per axis (1-D scale, opset 13+). Scale and zero point may be
 // graph inputs. The output boundary of int8 inference.
 //
 // When it folds a constant (weights, biases), the float result keeps the scale and zero point in
@@ -11,7 +11,7 @@ namespace {
 
 Status infer(OpCtx& ctx) {
   const DType xt = ctx.in(0).dtype;
-  if (!is_quant_type(xt) && xt != DType::kInt32) return ctx.unsupported_type(xt);
+  if (!is_quant_type(xt) && xt != DType::kInt16 && xt != DType::kInt32) return ctx.unsupported_type(xt);
   if (ctx.has_input(2) && ctx.in(2).dtype != xt) return ctx.invalid("x_zero_point must have x's type");
   QAxis a;
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
@@ -48,8 +48,8 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   QAxis a;
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
-  ctx.include("kiln_int8.h");
   const Tensor& x = ctx.in(0);
+  ctx.include("kiln_int8.h");
   std::string zp = ctx.has_input(2) ? ctx.in_ptr(2) : fmt::format("static_cast<const {}*>(nullptr)", dtype_c_name(x.dtype));
   ctx.w().line("kiln::dequantize<{}, {}, {}>({}, {}, {}, {});", x.numel(), a.channels, a.inner, ctx.in_ptr(0),
                ctx.in_ptr(1), zp, ctx.out_ptr(0));

@@ -26,7 +26,8 @@ bool col_major(OpCtx& ctx) { return ctx.node().attr_int("storage_order", 0) != 0
 
 Status infer(OpCtx& ctx) {
   DType t = ctx.in(0).dtype;
-  if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kInt8 && t != DType::kUInt8)
+  if (t != DType::kFloat32 && t != DType::kFloat64 && t != DType::kInt8 && t != DType::kUInt8 &&
+      t != DType::kInt16)  // int16: --activations int16
     return ctx.unsupported_type(t);
   Window w;
   KILN_TRY(resolve(ctx, &w));

@@ -104,7 +104,7 @@ Status check_qparam_shape(const OpCtx& ctx, size_t si, size_t zi, int64_t channe
     const Tensor& z = ctx.in(zi);
     if (z.numel() != s.numel())
       return ctx.invalid(fmt::format("{} zero point has {} elements, its scale {}", what, z.numel(), s.numel()));
-    if (!is_quant_type(z.dtype) && z.dtype != DType::kInt32) return ctx.unsupported_type(z.dtype);
+    if (!is_quant_type(z.dtype) && z.dtype != DType::kInt16 && z.dtype != DType::kInt32) return ctx.unsupported_type(z.dtype);
   }
   return Status::ok();
 }

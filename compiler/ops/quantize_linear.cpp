@@ -1,8 +1,9 @@
 // QuantizeLinear (opset 10..17): y = saturate(round(x / y_scale) + y_zero_point), rounding to
-// nearest with ties to even, float division (as ONNX and onnxruntime). x float32; y int8 or uint8
-// (the zero point's type, uint8 when it is absent). Per tensor, or per axis (1-D scale, opset
-// 13+). Scale and zero point may be graph inputs. One of the two float-touching kernels of int8
-// inference (the model's input boundary); int32 inputs and float8 outputs are not supported.
+// nearest with ties to even, float division (as ONNX and onnxruntime). x float32; y int8, uint8,
+// or int16 as opset 21 allows (kiln's --activations int16): the zero point's type, uint8 when it
+// is absent. Per tensor, or per axis (1-D scale, opset 13+). Scale and zero point may be graph
+// inputs. One of the two float-touching kernels of int8 inference (the model's input boundary);
+// int32 inputs and float8 outputs are not supported.
 #include <cmath>
 
 #include "compiler/ops/quant_util.h"
@@ -14,7 +15,8 @@ DType out_type(const OpCtx& ctx) { return ctx.has_input(2) ? ctx.in(2).dtype : D
 
 Status infer(OpCtx& ctx) {
   if (ctx.in(0).dtype != DType::kFloat32) return ctx.unsupported_type(ctx.in(0).dtype);
-  if (ctx.has_input(2) && !is_quant_type(ctx.in(2).dtype)) return ctx.unsupported_type(ctx.in(2).dtype);
+  if (ctx.has_input(2) && !is_quant_type(ctx.in(2).dtype) && ctx.in(2).dtype != DType::kInt16)
+    return ctx.unsupported_type(ctx.in(2).dtype);
   QAxis a;
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
   KILN_TRY(check_qparam_shape(ctx, 1, 2, a.channels, "y"));
@@ -48,6 +50,7 @@ Status eval(OpCtx& ctx) {
     v = v < static_cast<float>(hi - z) ? v : static_cast<float>(hi - z);
     const int32_t q = static_cast<int32_t>(round_half_even(v)) + z;
     if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[i] = static_cast<int8_t>(q);
+    else if (y.dtype == DType::kInt16) y.as_mut<int16_t>()[i] = static_cast<int16_t>(q);
     else y.as_mut<uint8_t>()[i] = static_cast<uint8_t>(q);
   }
   return Status::ok();
@@ -56,10 +59,12 @@ Status eval(OpCtx& ctx) {
 Status emit(OpCtx& ctx) {
   QAxis a;
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
-  ctx.include("kiln_int8.h");
   const Tensor& y = ctx.out(0);
+  ctx.include("kiln_int8.h");
+  if (y.dtype == DType::kInt16) ctx.include("kiln_int16.h");
   std::string zp = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const uint8_t*>(nullptr)";
-  ctx.w().line("kiln::quantize<{}, {}, {}>({}, {}, {}, {});", y.numel(), a.channels, a.inner, ctx.in_ptr(0),
+  const char* kernel = y.dtype == DType::kInt16 ? "quantize16" : "quantize";
+  ctx.w().line("kiln::{}<{}, {}, {}>({}, {}, {}, {});", kernel, y.numel(), a.channels, a.inner, ctx.in_ptr(0),
                ctx.in_ptr(1), zp, ctx.out_ptr(0));
   return Status::ok();
 }

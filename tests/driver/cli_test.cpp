@@ -139,6 +139,29 @@ TEST_CASE("compile with quantize int8: calibration is required, --io int8 puts s
   CHECK(r.out.find("validation top-1: float 441/450") != std::string::npos);
 }
 
+TEST_CASE("compile with activations int16: needs --quantize int8, refuses --io int8, emits the int16 kernels", "[cli][quant][int16]") {
+  const std::string model = kExamples + "/digits_cnn/model.onnx", calib = kExamples + "/digits_cnn/calib_x.npy";
+  CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q16 --activations int16").status == 1);
+  CHECK(kiln("compile " + model + " -o /tmp/kiln_cli_q16 --quantize int8 --activations int32 --calibration " + calib).status == 1);
+  Run r = kiln("compile " + model + " -o /tmp/kiln_cli_q16 --quantize int8 --io int8 --activations int16 --calibration " + calib);
+  CHECK(r.status == 1);
+  CHECK(r.out.find("--io int8") != std::string::npos);
+
+  fs::path out = fresh_dir("kiln_cli_q16");
+  r = kiln("compile " + model + " -o " + out.string() + " -q --quantize int8 --activations int16 --calibration " + calib);
+  REQUIRE(r.status == 0);
+  const std::string c = slurp(out / "model.cpp");
+  CHECK(c.find("kiln::qconv16") != std::string::npos);
+  CHECK(c.find("kiln::qgemm16") != std::string::npos);
+  CHECK(fs::exists(out / "kiln_int16.h"));
+
+  r = kiln("inspect " + model + " --quantize int8 --activations int16 --calibration " + calib + " --validation " +
+           kExamples + "/digits_cnn/test_x.npy " + kExamples + "/digits_cnn/test_y.npy");
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("int16 against float") != std::string::npos);
+  CHECK(r.out.find("QConv16") != std::string::npos);
+}
+
 TEST_CASE("io int8 on a pre-quantized model exposes its int8 boundary; a float model is refused", "[cli][quant]") {
   fs::path out = fresh_dir("kiln_cli_io_qdq");
   Run r = kiln("compile " + std::string(KILN_SOURCE_DIR) + "/tests/quant/models/qdq_int8/model.onnx --io int8 -q -o " +
