@@ -188,6 +188,21 @@ inline void pointwise_blocked(const float* x, const float* wp, const float* bias
   conv_rows_blocked<M, P, C, 1, P, 1, 1, P>(x, wp, bias, y, act);
 }
 
+// Pointwise convolution in place (passes/inplace.cpp: x == y + K * P for whole planes K >= 0, so
+// output pixel p clobbers only input pixel p): each block of B pixels is gathered into `tmp`
+// [C, B] before its outputs are written, then the 4 x 4 tiles of pointwise_blocked run on it with
+// the same tiling, so the results equal pointwise_blocked's bit for bit.
+template <int M, int C, int P, int B, typename Act>
+inline void pointwise_blocked_inplace(const float* x, const float* wp, const float* bias, float* y, float* tmp, Act act) {
+  static_assert(B % 4 == 0, "whole 4-pixel tiles per block");
+  for (int p0 = 0; p0 < P; p0 += B) {
+    const int nb = P - p0 < B ? P - p0 : B;
+    for (int c = 0; c < C; ++c)
+      for (int j = 0; j < nb; ++j) tmp[c * B + j] = x[c * P + p0 + j];
+    conv_span_blocked<M, C, 1, 1, 1, B, 0, 1, 1, P>(tmp, wp, bias, y + p0, 0, nb, act);
+  }
+}
+
 // 2-D convolution (one group) through a row buffer: for each output row, the C * KH input rows
 // its windows read are copied, zero-padded left and right and zero where they fall in the top or
 // bottom padding, into `rows` [C * KH, WP] (planned scratch, C * KH * WP floats). Every pixel then

@@ -191,7 +191,16 @@ Status emit(OpCtx& ctx) {
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
-    if (inplace_pw) {  // the blocked pointwise kernel is not in-place safe; this one is
+    if (inplace_pw && blocked_variant(ctx, g) == "pointwise") {  // the blocked tiles on gathered blocks
+      include_blocked(ctx);
+      const Tensor& w = ctx.in(1);
+      if (packed.empty()) packed = ctx.add_const(w.name + "_p4", pack_rows4(w, g.M, w.name + " (rows packed by 4)"));
+      ctx.w().line("kiln::pointwise_blocked_inplace<{}, {}, {}, {}>({}, {}, {}, {}, {}, {});", g.M, g.C, k.H * k.W,
+                   kInplacePointwiseBlock, ctx.in_ptr(0), packed, bias, ctx.out_ptr(0), ctx.scratch_ptr(DType::kFloat32),
+                   blocked_act_expr(ctx.node()));
+      continue;
+    }
+    if (inplace_pw) {  // pointwise_blocked is not in-place safe: this one gathers each block first
       ctx.include("kiln_conv.h");
       ctx.w().line("kiln::pointwise_inplace<{}, {}, {}, {}>({}, {}, {}, {}, {}, {});", g.C, k.H * k.W, g.M,
                    kInplacePointwiseBlock, ctx.in_ptr(0), ctx.out_ptr(0), ctx.in_ptr(1), bias,

@@ -131,6 +131,27 @@ TEST_CASE("pointwise_blocked matches the reference with channels and pixels off 
   check_close(got, want);
 }
 
+TEST_CASE("pointwise_blocked_inplace equals pointwise_blocked bit for bit, over its own input", "[ops][nn][blocked]") {
+  // 5 -> 7 channels (the output larger: x sits two planes into the buffer) and 3 -> 2 (smaller),
+  // 15 pixels: ragged 4-pixel blocks.
+  for (auto cm : {std::make_pair(5, 7), std::make_pair(3, 2)}) {
+    const int C = cm.first, M = cm.second, P = 15;
+    Graph g;
+    conv_graph(g, {1, C, 3, 5}, {M, C, 1, 1});
+    std::vector<float> wp = packed(g, "w", M), want(static_cast<size_t>(M * P));
+    const float* x = g.tensor("x").as<float>();
+    const float* b = g.tensor("b").as<float>();
+    if (C == 5) kiln::pointwise_blocked<7, 5, 15>(x, wp.data(), b, want.data(), kiln::ActNone{});
+    else kiln::pointwise_blocked<2, 3, 15>(x, wp.data(), b, want.data(), kiln::ActNone{});
+    const int K = M > C ? M - C : 0;  // planes of y before x
+    std::vector<float> buf(static_cast<size_t>(std::max(M, C + K) * P)), tmp(static_cast<size_t>(C * 4));
+    std::copy(x, x + C * P, buf.begin() + K * P);
+    if (C == 5) kiln::pointwise_blocked_inplace<7, 5, 15, 4>(buf.data() + K * P, wp.data(), b, buf.data(), tmp.data(), kiln::ActNone{});
+    else kiln::pointwise_blocked_inplace<2, 3, 15, 4>(buf.data(), wp.data(), b, buf.data(), tmp.data(), kiln::ActNone{});
+    for (int i = 0; i < M * P; ++i) CHECK(buf[static_cast<size_t>(i)] == want[static_cast<size_t>(i)]);
+  }
+}
+
 TEST_CASE("depthwise2d_blocked matches the reference at stride 1 and 2, with dilation, in place too",
           "[ops][nn][blocked]") {
   SECTION("stride 1, pad 1") {
