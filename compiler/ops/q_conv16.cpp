@@ -32,14 +32,7 @@ Status resolve(OpCtx& ctx, Geom* g) {
   auto ks = n.attr_ints("kernel_shape", Shape(ws.begin() + 2, ws.end()));
   if (ks != Shape(ws.begin() + 2, ws.end())) return ctx.invalid("kernel_shape does not match W");
   KILN_TRY(resolve_window(ctx, xs, ks, false, &g->w));
-  KILN_TRY(read_scale16(ctx, 1, &g->sx));
-  KILN_TRY(read_scale16(ctx, 4, &g->sy));
-  QParam w;
-  KILN_TRY(read_qparam(ctx, 3, static_cast<size_t>(-1), g->M, &w));
-  g->mult.clear();
-  for (int64_t m = 0; m < g->M; ++m)
-    g->mult.push_back(quantize_multiplier16(static_cast<double>(g->sx) * w.s(m) / g->sy));
-  return check_multipliers16(ctx, g->mult);
+  return weighted_multipliers16(ctx, g->M, &g->sx, &g->sy, &g->mult);
 }
 
 Status infer(OpCtx& ctx) {

@@ -27,14 +27,7 @@ Status resolve(OpCtx& ctx, Geom* g) {
   g->N = g->tb ? ws[0] : ws[1];
   if (as.back() != g->K) return ctx.invalid(fmt::format("A's last dim {} is not W's K {}", as.back(), g->K));
   g->rows = ctx.in(0).numel() / g->K;
-  KILN_TRY(read_scale16(ctx, 1, &g->sa));
-  KILN_TRY(read_scale16(ctx, 4, &g->sy));
-  QParam w;
-  KILN_TRY(read_qparam(ctx, 3, static_cast<size_t>(-1), g->N, &w));
-  g->mult.clear();
-  for (int64_t n = 0; n < g->N; ++n)
-    g->mult.push_back(quantize_multiplier16(static_cast<double>(g->sa) * w.s(n) / g->sy));
-  return check_multipliers16(ctx, g->mult);
+  return weighted_multipliers16(ctx, g->N, &g->sa, &g->sy, &g->mult);
 }
 
 Status infer(OpCtx& ctx) {

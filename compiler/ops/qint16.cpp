@@ -40,6 +40,16 @@ Status check_multipliers16(const OpCtx& ctx, const std::vector<QuantMultiplier>&
   return Status::ok();
 }
 
+Status weighted_multipliers16(const OpCtx& ctx, int64_t channels, float* sx, float* sy, std::vector<QuantMultiplier>* m) {
+  KILN_TRY(read_scale16(ctx, 1, sx));
+  KILN_TRY(read_scale16(ctx, 4, sy));
+  QParam w;
+  KILN_TRY(read_qparam(ctx, 3, static_cast<size_t>(-1), channels, &w));
+  m->clear();
+  for (int64_t c = 0; c < channels; ++c) m->push_back(quantize_multiplier16(static_cast<double>(*sx) * w.s(c) / *sy));
+  return check_multipliers16(ctx, *m);
+}
+
 void set_output16(OpCtx& ctx, const Shape& s, float y_scale) {
   Tensor& y = ctx.out(0);
   y.dtype = DType::kInt16;

@@ -23,6 +23,10 @@ void include_int16(OpCtx& ctx);
 Status read_scale16(const OpCtx& ctx, size_t i, float* s);
 // The kernels shift right by 15 - shift >= 1: real multipliers of 2^14 and above are not supported.
 Status check_multipliers16(const OpCtx& ctx, const std::vector<QuantMultiplier>& m);
+// The weighted ops' (QConv16, QGemm16) parameters: x_scale (input 1), the per-channel int8
+// weight scales (input 3, `channels` of them or one) and y_scale (input 4) as the 16-bit
+// multipliers x_scale * w_scale[c] / y_scale, checked.
+Status weighted_multipliers16(const OpCtx& ctx, int64_t channels, float* sx, float* sy, std::vector<QuantMultiplier>* m);
 // Output 0: int16 of shape s, scale y_scale, zero point 0.
 void set_output16(OpCtx& ctx, const Shape& s, float y_scale);
 // Adds the multipliers and shifts as constants; returns "MULT, SHIFT" for a kernel call.
