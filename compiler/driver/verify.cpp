@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -149,24 +150,42 @@ struct RunOutput {
   std::vector<std::vector<uint8_t>> outputs;
 };
 
+// A whole unsigned number in `base`, without throwing (the run's text may be cut or garbled).
+bool parse_u64(const std::string& s, int base, uint64_t* v) {
+  if (s.empty() || s[0] == '-' || s[0] == '+') return false;
+  char* end = nullptr;
+  errno = 0;
+  *v = std::strtoull(s.c_str(), &end, base);
+  return errno == 0 && end == s.c_str() + s.size();
+}
+
 Expected<RunOutput> parse_run(const std::string& text, size_t num_outputs, const std::string& where) {
   RunOutput r;
   r.outputs.resize(num_outputs);
   bool end = false;
   std::istringstream ss(text);
   std::string line;
+  auto garbled = [&](const std::string& l) {
+    return error(ErrorCode::kTargetRunFailed, fmt::format("the harness printed a garbled line on {}", where),
+                 "please report it with the model", l.size() > 200 ? l.substr(0, 200) + "..." : l);
+  };
   while (std::getline(ss, line)) {
     if (line == "kiln-end") end = true;
     std::istringstream ls(line);
     std::string key, val;
     if (!(ls >> key >> val)) continue;
+    uint64_t v;
     if (key.rfind("kiln-out-", 0) == 0) {
-      size_t k = std::stoul(key.substr(9));
+      if (!parse_u64(key.substr(9), 10, &v)) return garbled(line);
+      const size_t k = static_cast<size_t>(v);
       if (k >= num_outputs) continue;
-      for (size_t i = 0; i + 1 < val.size(); i += 2)
-        r.outputs[k].push_back(static_cast<uint8_t>(std::stoul(val.substr(i, 2), nullptr, 16)));
+      for (size_t i = 0; i + 1 < val.size(); i += 2) {
+        if (!parse_u64(val.substr(i, 2), 16, &v)) return garbled(line);
+        r.outputs[k].push_back(static_cast<uint8_t>(v));
+      }
     } else if (key.rfind("kiln-", 0) == 0) {
-      r.values[key.substr(5)] = std::stoull(val);
+      if (!parse_u64(val, 10, &v)) return garbled(line);
+      r.values[key.substr(5)] = v;
     }
   }
   if (!end)
