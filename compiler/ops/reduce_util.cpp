@@ -1,5 +1,6 @@
 #include "compiler/ops/reduce_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -199,6 +200,31 @@ Status softmax_infer(OpCtx& ctx) {
   y.dtype = x.dtype;
   y.shape = x.shape;
   y.shape_known = true;
+  return Status::ok();
+}
+
+namespace {
+template <typename T>
+void softmax_ref(const T* x, T* y, const ReduceAxisView& v, bool log) {
+  for (int64_t o = 0; o < v.outer; ++o)
+    for (int64_t i = 0; i < v.inner; ++i) {
+      auto at = [&](int64_t k) { return (o * v.n + k) * v.inner + i; };
+      double m = x[at(0)], s = 0;
+      for (int64_t k = 0; k < v.n; ++k) m = std::max<double>(m, x[at(k)]);
+      for (int64_t k = 0; k < v.n; ++k) s += std::exp(x[at(k)] - m);
+      for (int64_t k = 0; k < v.n; ++k)
+        y[at(k)] = static_cast<T>(log ? x[at(k)] - m - std::log(s) : std::exp(x[at(k)] - m) / s);
+    }
+}
+}  // namespace
+
+Status softmax_eval(OpCtx& ctx, bool log) {
+  ReduceAxisView v;
+  KILN_TRY(softmax_view(ctx, &v));
+  if (ctx.in(0).dtype == DType::kFloat64)
+    softmax_ref(ctx.in(0).as<double>(), ctx.out(0).as_mut<double>(), v, log);
+  else
+    softmax_ref(ctx.in(0).as<float>(), ctx.out(0).as_mut<float>(), v, log);
   return Status::ok();
 }
 

@@ -44,6 +44,9 @@ ReduceAxisView reduce_axis_view(const Shape& s, int64_t axis, bool flatten_tail)
 Status softmax_infer(OpCtx& ctx);
 Status softmax_view(OpCtx& ctx, ReduceAxisView* v);
 Status softmax_emit(OpCtx& ctx, const char* kernel);
+// The reference evaluation of Softmax (log = false) or LogSoftmax (log = true), float or double:
+// max, sum of exp(x - max) in double, then each output.
+Status softmax_eval(OpCtx& ctx, bool log);
 
 // ArgMax, ArgMin: int64 output, axis/keepdims/select_last_index; `max` picks the direction.
 Status arg_infer(OpCtx& ctx);

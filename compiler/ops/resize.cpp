@@ -54,32 +54,9 @@ Status spec(OpCtx& ctx, ResizeSpec* s) {
   return Status::ok();
 }
 
-Status infer(OpCtx& ctx) {
-  ResizeSpec s;
-  KILN_TRY(spec(ctx, &s));
-  std::vector<ResizeAxis> axes;
-  KILN_TRY(plan_resize(ctx, s, &axes));
-  Tensor& y = ctx.out(0);
-  y.dtype = ctx.in(0).dtype;
-  y.shape = s.out;
-  y.shape_known = true;
-  return Status::ok();
-}
-
-Status eval(OpCtx& ctx) {
-  ResizeSpec s;
-  KILN_TRY(spec(ctx, &s));
-  return eval_resize(ctx, s);
-}
-
-Status emit(OpCtx& ctx) {
-  ResizeSpec s;
-  KILN_TRY(spec(ctx, &s));
-  return emit_resize(ctx, s);
-}
-
 }  // namespace
 
-const OpDef kOp_Resize = {"Resize", 10, 17, infer, eval, emit, nullptr};
+const OpDef kOp_Resize = {"Resize", 10, 17, ResizeLikeOp<spec>::infer, ResizeLikeOp<spec>::eval,
+                           ResizeLikeOp<spec>::emit, nullptr};
 
 }  // namespace kiln

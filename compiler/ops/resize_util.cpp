@@ -251,4 +251,14 @@ Status emit_resize(OpCtx& ctx, const ResizeSpec& s) {
   return Status::ok();
 }
 
+Status infer_resize(OpCtx& ctx, const ResizeSpec& spec) {
+  std::vector<ResizeAxis> axes;
+  KILN_TRY(plan_resize(ctx, spec, &axes));
+  Tensor& y = ctx.out(0);
+  y.dtype = ctx.in(0).dtype;
+  y.shape = spec.out;
+  y.shape_known = true;
+  return Status::ok();
+}
+
 }  // namespace kiln

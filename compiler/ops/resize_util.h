@@ -34,5 +34,23 @@ struct ResizeAxis {
 Status plan_resize(OpCtx& ctx, const ResizeSpec& spec, std::vector<ResizeAxis>* axes);
 Status eval_resize(OpCtx& ctx, const ResizeSpec& spec);
 Status emit_resize(OpCtx& ctx, const ResizeSpec& spec);
+// Output 0: the input's type at the spec's output shape (after checking the plan).
+Status infer_resize(OpCtx& ctx, const ResizeSpec& spec);
+
+// Resize and Upsample differ only in how they read their spec: SpecFn fills it from the node.
+using ResizeSpecFn = Status (*)(OpCtx&, ResizeSpec*);
+template <ResizeSpecFn SpecFn>
+struct ResizeLikeOp {
+  static Status infer(OpCtx& ctx) { return with_spec(ctx, infer_resize); }
+  static Status eval(OpCtx& ctx) { return with_spec(ctx, eval_resize); }
+  static Status emit(OpCtx& ctx) { return with_spec(ctx, emit_resize); }
+
+ private:
+  static Status with_spec(OpCtx& ctx, Status (*f)(OpCtx&, const ResizeSpec&)) {
+    ResizeSpec s;
+    KILN_TRY(SpecFn(ctx, &s));
+    return f(ctx, s);
+  }
+};
 
 }  // namespace kiln
