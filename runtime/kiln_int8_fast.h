@@ -328,15 +328,108 @@ inline void dot_1x2(const int32_t* w, const int32_t* x, int32_t* acc) {
   acc[1] = s01;
 }
 
+// The same with int8 weights (`--optimize size`, or layers a flash budget narrowed: half the
+// flash). Per group of four k each channel holds one word, bytes [k0, k2, k1, k3]: SXTB16 gives the
+// lanes (k0, k1), SXTB16 ROR #8 (k2, k3), the order of the int16 columns. 16 instructions per 16
+// MACs against the int16 layout's 12.
+template <int K4, int KC>
+KILN_ASM_KERNEL void dot_2x2_narrow(const int32_t* w, const int32_t* x, int32_t* acc) {
+  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
+  for (int j = 0; j < K4 / KC; ++j) {
+    const int32_t* p = x + j * KC;
+#if KILN_ASM
+    if (KC * 2 <= 1020) {
+      constexpr int G = KC / 4;
+      int32_t xa0, xb0, xa1, xb1, wa, wb;
+#define KILN_DOT_N_CH(S0, S1)                              \
+  "ldr %[wa], [%[w]], #4\n\t"                              \
+  "sxtb16 %[wb], %[wa]\n\t"                                \
+  "sxtb16 %[wa], %[wa], ror #8\n\t"                        \
+  "smlad %[" #S0 "], %[wb], %[xa0], %[" #S0 "]\n\t"         \
+  "smlad %[" #S0 "], %[wa], %[xb0], %[" #S0 "]\n\t"         \
+  "smlad %[" #S1 "], %[wb], %[xa1], %[" #S1 "]\n\t"         \
+  "smlad %[" #S1 "], %[wa], %[xb1], %[" #S1 "]\n\t"
+#define KILN_DOT_N_STEP                                    \
+  "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
+  "ldrd %[xa0], %[xb0], [%[p]], #8\n\t"                   \
+  KILN_DOT_N_CH(s00, s01) KILN_DOT_N_CH(s10, s11)
+#define KILN_DOT_N_OUT                                                                                           \
+  [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p), [w] "+r"(w), [xa0] "=&r"(xa0),  \
+      [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa), [wb] "=&r"(wb)
+      if (G >= 4) {
+        const int32_t* end = p + G / 4 * 8;
+        __asm__ volatile("1:\n\t" KILN_DOT_N_STEP KILN_DOT_N_STEP KILN_DOT_N_STEP KILN_DOT_N_STEP
+                         "ldr %[wa], %[end]\n\t"
+                         "cmp %[p], %[wa]\n\t"
+                         "bne 1b\n\t"
+                         : KILN_DOT_N_OUT
+                         : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                         : "cc", "memory");
+      }
+      for (int r = 0; r < G % 4; ++r)
+        __asm__ volatile(KILN_DOT_N_STEP : KILN_DOT_N_OUT : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0) : "memory");
+#undef KILN_DOT_N_OUT
+#undef KILN_DOT_N_STEP
+#undef KILN_DOT_N_CH
+      continue;
+    }
+#endif
+    for (int k = 0; k < KC / 4; ++k, w += 2, p += 2) {
+      const int32_t xa0 = p[0], xb0 = p[1], xa1 = p[KC / 2], xb1 = p[KC / 2 + 1];
+      const int32_t a0 = dsp::sxtb16(w[0]), b0 = dsp::sxtb16_ror8(w[0]);
+      const int32_t a1 = dsp::sxtb16(w[1]), b1 = dsp::sxtb16_ror8(w[1]);
+      s00 = dsp::smlad(b0, xb0, dsp::smlad(a0, xa0, s00));
+      s01 = dsp::smlad(b0, xb1, dsp::smlad(a0, xa1, s01));
+      s10 = dsp::smlad(b1, xb0, dsp::smlad(a1, xa0, s10));
+      s11 = dsp::smlad(b1, xb1, dsp::smlad(a1, xa1, s11));
+    }
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+  acc[2] = s10;
+  acc[3] = s11;
+}
+
+template <int K4, int KC>
+inline void dot_1x2_narrow(const int32_t* w, const int32_t* x, int32_t* acc) {
+  int32_t s00 = acc[0], s01 = acc[1];
+  for (int j = 0; j < K4 / KC; ++j) {
+    const int32_t* p = x + j * KC;
+    for (int k = 0; k < KC / 4; ++k, ++w, p += 2) {
+      const int32_t a = dsp::sxtb16(w[0]), b = dsp::sxtb16_ror8(w[0]);
+      s00 = dsp::smlad(b, p[1], dsp::smlad(a, p[0], s00));
+      s01 = dsp::smlad(b, p[KC / 2 + 1], dsp::smlad(a, p[KC / 2], s01));
+    }
+  }
+  acc[0] = s00;
+  acc[1] = s01;
+}
+
+// The two layouts: int16 pairs (WIDE), int8 words (narrow).
+template <bool WIDE, int K4, int KC>
+struct GemmDot {
+  static constexpr int kPairWords = K4;  // words per pair of output channels
+  static void two(const int32_t* w, const int32_t* x, int32_t* acc) { dot_2x2<K4, KC>(w, x, acc); }
+  static void one(const int32_t* w, const int32_t* x, int32_t* acc) { dot_1x2<K4, KC>(w, x, acc); }
+};
+template <int K4, int KC>
+struct GemmDot<false, K4, KC> {
+  static constexpr int kPairWords = K4 / 2;
+  static void two(const int32_t* w, const int32_t* x, int32_t* acc) { dot_2x2_narrow<K4, KC>(w, x, acc); }
+  static void one(const int32_t* w, const int32_t* x, int32_t* acc) { dot_1x2_narrow<K4, KC>(w, x, acc); }
+};
+
 // y[m][p0], y[m][p1] (p1 < 0: one pixel, column 1 is ignored) for every output channel from the
-// two columns in x; w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one.
-template <int M, int K4, int KC, int YSTRIDE, typename YT, typename Out>
+// two columns in x; w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one;
+// int16 pairs when WIDE, else int8 words.
+template <int M, int K4, int KC, int YSTRIDE, bool WIDE, typename YT, typename Out>
 inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x, YT* y, int p0, int p1,
                          const Out& out) {
+  using Dot = GemmDot<WIDE, K4, KC>;
   int m = 0;
-  for (; m + 1 < M; m += 2, w += K4) {
+  for (; m + 1 < M; m += 2, w += Dot::kPairWords) {
     int32_t acc[4] = {bias[m], bias[m], bias[m + 1], bias[m + 1]};
-    dot_2x2<K4, KC>(w, x, acc);
+    Dot::two(w, x, acc);
     const auto o0 = out_channel(out, m);
     const auto o1 = out_channel(out, m + 1);
     YT* y0 = y + m * YSTRIDE;
@@ -349,7 +442,7 @@ inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x
   }
   if (m < M) {
     int32_t acc[2] = {bias[m], bias[m]};
-    dot_1x2<K4, KC>(w, x, acc);
+    Dot::one(w, x, acc);
     const auto o0 = out_channel(out, m);
     y[m * YSTRIDE + p0] = o0(acc[0]);
     if (p1 >= 0) y[m * YSTRIDE + p1] = o0(acc[1]);
@@ -361,7 +454,7 @@ inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x
 // Two pixels at a time: their C inputs are widened into two columns of int16 pairs (scratch:
 // C4 words), then every output channel reads them. Reads a pixel pair completely before writing
 // it, so y may be x itself (in-place) when both start at the same address.
-template <int C, int P, int M, typename XT, typename YT, typename Out>
+template <int C, int P, int M, bool WIDE = true, typename XT, typename YT, typename Out>
 inline void qconv_pointwise_fast(const XT* x, const int32_t* w, const int32_t* bias, YT* y, int32_t* scratch,
                                  Out out) {
   constexpr int C4 = (C + 3) / 4 * 4;
@@ -388,7 +481,7 @@ inline void qconv_pointwise_fast(const XT* x, const int32_t* w, const int32_t* b
         b0[c / 2] = (static_cast<int32_t>(xp[c * P]) & 0xFFFF) | static_cast<int32_t>(static_cast<uint32_t>(xp[(c + 1) * P]) << 16);
       if (C % 2) b0[C / 2] = static_cast<int32_t>(xp[(C - 1) * P]) & 0xFFFF;
     }
-    gemm_columns<M, C4, C4, P>(w, bias, b0, y, p, two ? p + 1 : -1, out);
+    gemm_columns<M, C4, C4, P, WIDE>(w, bias, b0, y, p, two ? p + 1 : -1, out);
   }
 }
 
@@ -463,7 +556,7 @@ inline bool im2col_pair_inside(const XT* x, int oh, int ow, int32_t* col) {
 
 // CC: input channels per chunk (the compiler's choice, qconv.cpp); scratch: K4 words.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
-          int CC, typename XT, typename YT, typename Out>
+          int CC, bool WIDE = true, typename XT, typename YT, typename Out>
 inline void qconv_im2col_fast(const XT* x, const int32_t* w, const int32_t* bias, int32_t x_zp, YT* y,
                               int32_t* scratch, Out out) {
   constexpr int K = C * KH * KW, K4 = (K + 3) / 4 * 4, KC = CC == C ? K4 : CC * KH * KW;
@@ -477,7 +570,7 @@ inline void qconv_im2col_fast(const XT* x, const int32_t* w, const int32_t* bias
         if (two) im2col_pixel<C, H, W, KH, KW, SH, SW, PT, PL, DH, DW, CC, KC>(x, x_zp, oh, ow + 1, 1, scratch);
       }
       const int p = oh * OW + ow;
-      gemm_columns<M, K4, KC, OH * OW>(w, bias, scratch, y, p, two ? p + 1 : -1, out);
+      gemm_columns<M, K4, KC, OH * OW, WIDE>(w, bias, scratch, y, p, two ? p + 1 : -1, out);
     }
 }
 
@@ -576,93 +669,6 @@ inline int32_t sum_bytes(const XT* x) {
 template <int C, int P, typename XT, typename YT, typename Out>
 inline void qglobal_avgpool_fast(const XT* x, int32_t zx, YT* y, Out out) {
   for (int c = 0; c < C; ++c) y[c] = out(sum_bytes<P>(x + c * P) - zx * P, 0);
-}
-
-// --- fully connected: y[i, n] = out(bias[n] + x[i, :] . w[n, :], n) ---
-
-// R output channels of one row. Per group of four inputs, w holds for each channel the words
-// [k0k2, k1k3] (int16 pairs, the order SXTB16 unpacks x in); the K % 4 last weights follow, one
-// word each, channel by channel. Returns the next block's weights.
-template <int R, int K, typename XT>
-KILN_ASM_KERNEL const int32_t* fc_dot(const int32_t* w, const XT* x, int32_t* acc) {
-  int32_t s[R];
-  for (int r = 0; r < R; ++r) s[r] = acc[r];
-  int g = 0;
-#if KILN_ASM
-  if (R == 6 && K >= 16) {
-    // Six channels share each unpacked word of x: 87 instructions per 96 MACs, four groups a
-    // pass (GCC does not pair the weight loads into LDRD). v doubles as the first weight word
-    // once x is unpacked, and as the loop's end read from memory: 12 registers.
-    const XT* xp = x;
-    const XT* end = x + K / 16 * 16;
-    int32_t v, xa, xb, wb;
-    int32_t s0 = s[0], s1 = s[1 % R], s2 = s[2 % R], s3 = s[3 % R], s4 = s[4 % R], s5 = s[5 % R];
-#define KILN_FC_CH(S)                                    \
-  "ldrd %[v], %[wb], [%[w]], #8\n\t"                     \
-  "smlad %[" #S "], %[v], %[xa], %[" #S "]\n\t"           \
-  "smlad %[" #S "], %[wb], %[xb], %[" #S "]\n\t"
-#define KILN_FC_STEP(X)                                  \
-  "ldr %[v], [%[x]], #4\n\t"                             \
-  X " %[xa], %[v]\n\t"                                    \
-  X " %[xb], %[v], ror #8\n\t"                            \
-  KILN_FC_CH(s0) KILN_FC_CH(s1) KILN_FC_CH(s2) KILN_FC_CH(s3) KILN_FC_CH(s4) KILN_FC_CH(s5)
-#define KILN_FC_LOOP(X) "1:\n\t" X X X X "ldr %[v], %[end]\n\tcmp %[x], %[v]\n\tbne 1b\n\t"
-#define KILN_FC_OPERANDS                                                                                         \
-  : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [s4] "+r"(s4), [s5] "+r"(s5), [x] "+r"(xp),        \
-    [w] "+r"(w), [v] "=&r"(v), [xa] "=&r"(xa), [xb] "=&r"(xb), [wb] "=&r"(wb)                                      \
-  : [end] "m"(end)                                                                                               \
-  : "cc", "memory"
-    if (static_cast<XT>(-1) < 0)
-      __asm__ volatile(KILN_FC_LOOP(KILN_FC_STEP("sxtb16")) KILN_FC_OPERANDS);
-    else
-      __asm__ volatile(KILN_FC_LOOP(KILN_FC_STEP("uxtb16")) KILN_FC_OPERANDS);
-#undef KILN_FC_OPERANDS
-#undef KILN_FC_LOOP
-#undef KILN_FC_STEP
-#undef KILN_FC_CH
-    s[0] = s0;
-    s[1 % R] = s1;
-    s[2 % R] = s2;
-    s[3 % R] = s3;
-    s[4 % R] = s4;
-    s[5 % R] = s5;
-    g = K / 16 * 4;
-  }
-#endif
-  for (; g < K / 4; ++g, w += 2 * R) {
-    const int32_t v = dsp::load32(x + 4 * g);
-    const int32_t xa = dsp::unpack_even<XT>(v), xb = dsp::unpack_odd<XT>(v);
-    for (int r = 0; r < R; ++r) s[r] = dsp::smlad(w[2 * r + 1], xb, dsp::smlad(w[2 * r], xa, s[r]));
-  }
-  constexpr int KT = K % 4;
-  for (int k = 0; k < KT; ++k) {
-    const int32_t xv = x[K - KT + k];
-    for (int r = 0; r < R; ++r) s[r] += xv * w[r * KT + k];
-  }
-  for (int r = 0; r < R; ++r) acc[r] = s[r];
-  return w + R * KT;
-}
-
-// w: the layout of the compiler's fc_weights (blocks of six channels, then single ones).
-template <int ROWS, int N, int K, typename XT, typename YT, typename Out>
-inline void qfully_connected_fast(const XT* x, const int32_t* w, const int32_t* bias, YT* y, Out out) {
-  for (int i = 0; i < ROWS; ++i) {
-    const XT* xi = x + i * K;
-    YT* yi = y + i * N;
-    const int32_t* wp = w;
-    int n = 0;
-    for (; n + 5 < N; n += 6) {
-      int32_t acc[6];
-      for (int r = 0; r < 6; ++r) acc[r] = bias[n + r];
-      wp = fc_dot<6, K>(wp, xi, acc);
-      for (int r = 0; r < 6; ++r) yi[n + r] = out(acc[r], n + r);
-    }
-    for (; n < N; ++n) {
-      int32_t acc = bias[n];
-      wp = fc_dot<1, K>(wp, xi, &acc);
-      yi[n] = out(acc, n);
-    }
-  }
 }
 
 }  // namespace kiln

@@ -247,9 +247,25 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   mo.weights_section = opt.weights_section;
   mo.external_arena = opt.external_arena;
   mo.sparse_weights = opt.sparse_weights;
-  auto mod = write_module(res.graph, gen_target, mo);
-  if (!mod) return mod.status();
-  res.module = mod.take();
+  // The kernel policy: --optimize size narrows every layer that can read int8 weights; speed
+  // widens them all unless the flash budget needs bytes back (compiler/driver/kernel_policy.cpp),
+  // checked on the code actually generated.
+  res.kernels.goal = opt.optimize;
+  res.kernels.picks = weight_choices(res.graph, gen_target);
+  if (opt.optimize == OptimizeFor::kSize)
+    for (auto& p : res.kernels.picks) p.narrow = true;
+  const uint64_t flash_limit = opt.flash_limit ? opt.flash_limit : res.board ? res.board->flash_bytes : 0;
+  for (;;) {
+    apply_picks(res.graph, res.kernels.picks);
+    auto mod = write_module(res.graph, gen_target, mo);
+    if (!mod) return mod.status();
+    res.module = mod.take();
+    const uint64_t flash = res.module.weight_bytes + estimate_code_bytes(res);
+    if (opt.optimize != OptimizeFor::kSpeed || !flash_limit || flash <= flash_limit ||
+        !narrow_to_fit(&res.kernels.picks, static_cast<int64_t>(flash - flash_limit)))
+      break;
+    res.kernels.budget_narrowed = true;
+  }
   warn_soft_float(res.graph, *res.target, &res.warnings);
   KILN_TRY(fill_budget(opt, &res));
   auto files = lay_out(opt.layout, res.module, res.graph, mo);

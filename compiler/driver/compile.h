@@ -8,6 +8,7 @@
 
 #include "codegen/module.h"
 #include "compiler/driver/budget.h"
+#include "compiler/driver/kernel_policy.h"
 #include "compiler/import/onnx_import.h"
 #include "compiler/quant/calibrate.h"
 #include "passes/passes.h"
@@ -31,6 +32,7 @@ struct CompileOptions {
   LossyPruneOptions lossy;       // --prune, --prune-exclude (passes/prune_lossy.cpp)
   bool sparse_weights = true;     // --dense-weights: no CSR weights (compiler/ops/sparse_util.h)
   bool dsp_kernels = true;        // --no-dsp-kernels: the reference int8 kernels even on DSP cores
+  OptimizeFor optimize = OptimizeFor::kSpeed;  // --optimize speed|size (compiler/driver/kernel_policy.h)
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena
@@ -70,6 +72,7 @@ struct CompileResult {
   const Board* board = nullptr;        // --board, if given
   Budget budget;                       // what the model needs (and the limits, if any)
   std::vector<std::string> warnings;   // printed by the CLI as "warning: ..."
+  KernelPolicy kernels;                // int16-pair or int8 weights, layer by layer
   QuantizeReport quantized;            // --quantize: the quantized tensors and their parameters
   size_t calibration_samples = 0;
 };

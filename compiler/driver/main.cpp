@@ -99,6 +99,8 @@ void print_summary(FILE* f, const CompileResult& r) {
                    st("macs-before") ? fmt::format(": MACs {} -> {}", st("macs-before"), st("macs-after")).c_str() : "");
     }
   std::fprintf(f, "weights  %zu bytes (flash)\n", m.weight_bytes);
+  const std::string kernels = kernel_summary(r.kernels);
+  if (!kernels.empty()) std::fprintf(f, "kernels  %s\n", kernels.c_str());
   std::fprintf(f, "memory   %s\n", memory_summary(memory_report(r)).c_str());
   const std::string patches = patch_summary(r);
   if (!patches.empty()) std::fprintf(f, "patches  %s\n", patches.c_str());
@@ -112,6 +114,17 @@ void print_summary(FILE* f, const CompileResult& r) {
                  b.stack_bounded ? "" : ", unbounded: dynamic frames or recursion", extra.c_str());
   }
   if (b.checked()) std::fprintf(f, "budget   %s: %s\n", b.against.c_str(), budget_summary(b).c_str());
+}
+
+// The kernel policy's choices (compiler/driver/kernel_policy.h).
+std::string kernel_json(const KernelPolicy& k) {
+  std::string narrowed;
+  for (const auto& p : k.picks)
+    if (p.narrow) narrowed += fmt::format("{}\"{}\"", narrowed.empty() ? "" : ", ", json_escape(p.node));
+  return fmt::format(
+      "{{\"optimize\": \"{}\", \"choices\": {}, \"narrowed\": [{}], \"budget_narrowed\": {}, \"saved_bytes\": {}, "
+      "\"extra_instructions\": {}}}",
+      optimize_name(k.goal), k.picks.size(), narrowed, k.budget_narrowed, k.saved_bytes(), k.extra_instructions());
 }
 
 std::string summary_json(const CompileResult& r, const std::string& outdir) {
@@ -133,11 +146,11 @@ std::string summary_json(const CompileResult& r, const std::string& outdir) {
       "  \"arena_bytes\": {},\n  \"liveness_bound\": {},\n  \"weights_bytes\": {},\n  \"params\": {},\n  \"macs\": {},\n"
       "  \"board\": {},\n  \"code_bytes\": {},\n  \"code_measured\": {},\n  \"stack_bytes\": {},\n  \"stack_measured\": {},\n"
       "  \"ram_bytes\": {},\n  \"flash_bytes\": {},\n  \"ram_limit\": {},\n  \"flash_limit\": {},\n"
-      "  \"patches\": {},\n  \"pruned\": {{{}}},\n  \"nodes\": [{}\n  ]\n}}\n",
+      "  \"patches\": {},\n  \"pruned\": {{{}}},\n  \"kernels\": {},\n  \"nodes\": [{}\n  ]\n}}\n",
       json_escape(r.name), r.target->name, json_escape(outdir), files, r.module.arena_bytes, r.liveness_bound,
       r.module.weight_bytes, r.total_params, r.total_macs, r.board ? fmt::format("\"{}\"", r.board->name) : "null",
       r.budget.code, r.budget.code_measured, r.budget.stack, r.budget.stack_measured, r.budget.ram(), r.budget.flash(),
-      r.budget.ram_limit, r.budget.flash_limit, patch_json(r), pruned, nodes);
+      r.budget.ram_limit, r.budget.flash_limit, patch_json(r), pruned, kernel_json(r.kernels), nodes);
 }
 
 struct CommonOpts {
@@ -166,6 +179,7 @@ struct CommonOpts {
   bool dense_weights = false;
   std::vector<std::string> prune, prune_exclude, validation;
   bool no_dsp_kernels = false;
+  std::string optimize = "speed";
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -218,6 +232,11 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
                 "int8: the reference kernels even on cores with the DSP extension (int8 instead of int16 "
                 "weights: less flash, 2-3x the instructions)");
+  cmd->add_option("--optimize", o.optimize,
+                  "speed (default: int16-pair weights for the fast int8 kernels, narrowed layer by layer only "
+                  "to meet a flash budget) or size (int8 weights everywhere: half the flash, a few more "
+                  "instructions)")
+      ->check(CLI::IsMember({"speed", "size"}));
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -265,6 +284,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
   if (!c.lossy.exclude.empty() && !c.lossy.active())
     return error(ErrorCode::kBadOption, "--prune-exclude without --prune", "e.g. --prune channels=0.25");
   c.dsp_kernels = !o.no_dsp_kernels;
+  c.optimize = o.optimize == "size" ? OptimizeFor::kSize : OptimizeFor::kSpeed;
   return c;
 }
 

@@ -22,6 +22,15 @@ namespace kiln {
 class CodegenState;  // codegen/module.h: symbols, includes, constants of the module being written
 class OpCtx;
 
+// A layer whose fast kernel can read its weights either widened to int16 pairs (faster) or as
+// int8 (half the flash): the bytes of each and the MACs the layer computes. The kernel policy
+// (compiler/driver/kernel_policy.cpp) picks one per layer under --optimize and a flash budget.
+struct WeightWidthChoice {
+  int64_t wide_bytes = 0;
+  int64_t narrow_bytes = 0;
+  int64_t macs = 0;
+};
+
 struct OpDef {
   const char* name;
   int min_opset;  // lowest ai.onnx opset whose semantics this file implements
@@ -33,6 +42,9 @@ struct OpDef {
   // optional: bytes of arena scratch the emitted kernel needs while it runs (im2col rows, an
   // in-place kernel's temporary). Planned like a tensor alive during this node only.
   int64_t (*scratch)(OpCtx&) = nullptr;
+  // optional: true and *c filled when this node's kernel (on the context's target) has a
+  // weight-width choice (see WeightWidthChoice).
+  bool (*weight_choice)(OpCtx&, WeightWidthChoice* c) = nullptr;
 };
 
 // Declarations of every op's definition (gives them external linkage in their own files).

@@ -15,9 +15,10 @@ Status infer(OpCtx& ctx) { return qmatmul_infer(ctx, kIo); }
 Status eval(OpCtx& ctx) { return qmatmul_eval(ctx, kIo); }
 Status emit(OpCtx& ctx) { return qmatmul_emit(ctx, kIo); }
 int64_t macs(OpCtx& ctx) { return qmatmul_macs(ctx, kIo); }
+bool weight_choice(OpCtx& ctx, WeightWidthChoice* c) { return qmatmul_weight_choice(ctx, kIo, c); }
 
 }  // namespace
 
-const OpDef kOp_QGemm = {"com.microsoft.QGemm", 1, 1, infer, eval, emit, macs};
+const OpDef kOp_QGemm = {"com.microsoft.QGemm", 1, 1, infer, eval, emit, macs, nullptr, weight_choice};
 
 }  // namespace kiln

@@ -20,10 +20,11 @@ Status infer(OpCtx& ctx) { return qconv_infer(ctx, kIo); }
 Status eval(OpCtx& ctx) { return qconv_eval(ctx, kIo); }
 Status emit(OpCtx& ctx) { return qconv_emit(ctx, kIo); }
 int64_t macs(OpCtx& ctx) { return qconv_macs(ctx, kIo); }
+bool weight_choice(OpCtx& ctx, WeightWidthChoice* c) { return qconv_weight_choice(ctx, kIo, c); }
 int64_t scratch(OpCtx& ctx) { return qconv_scratch(ctx, kIo); }
 
 }  // namespace
 
-const OpDef kOp_QLinearConv = {"QLinearConv", 10, 17, infer, eval, emit, macs, scratch};
+const OpDef kOp_QLinearConv = {"QLinearConv", 10, 17, infer, eval, emit, macs, scratch, weight_choice};
 
 }  // namespace kiln

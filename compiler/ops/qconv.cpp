@@ -268,15 +268,18 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   }
   std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   if (fast != FastKind::kNone) ctx.include("kiln_int8_fast.h");
+  // int8 GEMM weights when the kernel policy narrowed this layer (compiler/driver/kernel_policy.cpp).
+  const bool wide = !(narrow_weights(ctx) && fits_int8(weff));
+  auto gemm_w = [&] { return wide ? gemm_weights(nm + "_wg", weff, g.M, per_m) : gemm_weights_narrow(nm + "_wg", weff, g.M, per_m); };
   CsrWeights csr;
   bool sparse = false, sparse_done = false;
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
     if (fast == FastKind::kPointwise) {
-      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
-      ctx.w().line("kiln::qconv_pointwise_fast<{}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
-                   ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_w());
+      ctx.w().line("kiln::qconv_pointwise_fast<{}, {}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                   wide ? "true" : "false", ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
       continue;
     }
     if (fast == FastKind::kDepthwise3x3) {
@@ -287,12 +290,12 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
       continue;
     }
     if (fast == FastKind::kIm2col) {
-      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_weights(nm + "_wg", weff, g.M, per_m));
+      std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_w());
       ctx.w().line(
-          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, "
-          "{});",
+          "kiln::qconv_im2col_fast<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, "
+          "{}, {});",
           g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, im2col_chunk_channels(g),
-          ctx.in_ptr(io.x), xo, wsym,
+          wide ? "true" : "false", ctx.in_ptr(io.x), xo, wsym,
           bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt32), out);
       continue;
     }
@@ -348,6 +351,24 @@ int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;
   return 0;
+}
+
+bool qconv_weight_choice(OpCtx& ctx, const QConvIo& io, WeightWidthChoice* c) {
+  Geom g;
+  if (!resolve(ctx, io, &g)) return false;
+  const FastKind fast = fast_kind(ctx, io, g);
+  if (fast != FastKind::kPointwise && fast != FastKind::kIm2col) return false;
+  if (ctx.node().attr_int("kiln_scratch_bytes", 0) < fast_scratch_bytes(fast, g)) return false;
+  const Tensor& w = ctx.in(io.w);
+  const int64_t per_m = w.numel() / g.M;
+  std::vector<int32_t> zw(static_cast<size_t>(g.M));
+  for (int64_t m = 0; m < g.M; ++m) zw[static_cast<size_t>(m)] = zp_at(ctx, io.w_zp, m);
+  const Tensor weff = offset_weights("w", w, zw, g.M, per_m);
+  if (!fits_int8(weff)) return false;
+  c->wide_bytes = gemm_weights("w", weff, g.M, per_m).numel() * 4;
+  c->narrow_bytes = gemm_weights_narrow("w", weff, g.M, per_m).numel() * 4;
+  c->macs = qconv_macs(ctx, io);
+  return true;
 }
 
 int64_t qconv_macs(OpCtx& ctx, const QConvIo& io) {

@@ -3,7 +3,7 @@
 // accumulator).
 #pragma once
 
-#include "compiler/ops/quant_util.h"
+#include "compiler/ops/qfast.h"
 
 namespace kiln {
 
@@ -21,5 +21,8 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io);
 int64_t qconv_macs(OpCtx& ctx, const QConvIo& io);
 // Scratch bytes of the kernel the emitter will pick (the fast kernels widen inputs into it).
 int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io);
+// The weight-width choice of the fast GEMM kernels (compiler/ops/qfast.h), when this layer has
+// one: pointwise and im2col convolutions with constant parameters on a DSP core.
+bool qconv_weight_choice(OpCtx& ctx, const QConvIo& io, WeightWidthChoice* c);
 
 }  // namespace kiln

@@ -141,6 +141,55 @@ Tensor fc_weights(const std::string& name, const Tensor& w, int64_t N, int64_t K
   return int32_tensor(name, v);
 }
 
+bool fits_int8(const Tensor& w) {
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    const int32_t v = int_elem(w, i);
+    if (v < -128 || v > 127) return false;
+  }
+  return true;
+}
+
+namespace {
+
+int32_t bytes4(int32_t b0, int32_t b1, int32_t b2, int32_t b3) {
+  return static_cast<int32_t>((static_cast<uint32_t>(b0) & 0xFFu) | (static_cast<uint32_t>(b1) & 0xFFu) << 8 |
+                              (static_cast<uint32_t>(b2) & 0xFFu) << 16 | static_cast<uint32_t>(b3) << 24);
+}
+
+}  // namespace
+
+Tensor gemm_weights_narrow(const std::string& name, const Tensor& w, int64_t M, int64_t K) {
+  const int64_t K4 = (K + 3) / 4 * 4;
+  auto at = [&](int64_t m, int64_t k) { return k < K ? int_elem(w, m * K + k) : 0; };
+  auto word = [&](int64_t m, int64_t k) { return bytes4(at(m, k), at(m, k + 2), at(m, k + 1), at(m, k + 3)); };
+  std::vector<int32_t> v;
+  int64_t m = 0;
+  for (; m + 1 < M; m += 2)
+    for (int64_t k = 0; k < K4; k += 4) {
+      v.push_back(word(m, k));
+      v.push_back(word(m + 1, k));
+    }
+  if (m < M)
+    for (int64_t k = 0; k < K4; k += 4) v.push_back(word(m, k));
+  return int32_tensor(name, v);
+}
+
+Tensor fc_weights_narrow(const std::string& name, const Tensor& w, int64_t N, int64_t K) {
+  auto at = [&](int64_t n, int64_t k) { return k < K ? int_elem(w, n * K + k) : 0; };
+  const int64_t KG = K / 4 * 4;
+  std::vector<int32_t> v;
+  auto block = [&](int64_t n0, int64_t rows) {
+    for (int64_t k = 0; k < KG; k += 4)
+      for (int64_t n = n0; n < n0 + rows; ++n) v.push_back(bytes4(at(n, k), at(n, k + 1), at(n, k + 2), at(n, k + 3)));
+    if (KG < K)
+      for (int64_t n = n0; n < n0 + rows; ++n) v.push_back(bytes4(at(n, KG), at(n, KG + 1), at(n, KG + 2), 0));
+  };
+  int64_t n = 0;
+  for (; n + 5 < N; n += 6) block(n, 6);
+  for (; n < N; ++n) block(n, 1);
+  return int32_tensor(name, v);
+}
+
 Tensor dw3x3_weights(const std::string& name, const Tensor& w, int64_t C) {
   std::vector<int32_t> v;
   for (int64_t c = 0; c < C; ++c)

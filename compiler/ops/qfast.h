@@ -31,6 +31,20 @@ Tensor gemm_weights(const std::string& name, const Tensor& w, int64_t M, int64_t
 // the words [n k0k2, n k1k3] for n..n+5, then the K % 4 last weights one word each; the N % 6 last
 // channels alone.
 Tensor fc_weights(const std::string& name, const Tensor& w, int64_t N, int64_t K);
+// The int8 layouts of `--optimize size` (and of layers a flash budget narrows), half the bytes:
+// gemm_weights_narrow per pair of channels and group of four k the words [m: k0 k2 k1 k3,
+// m+1: k0 k2 k1 k3] (bytes, so SXTB16 / SXTB16 ROR #8 give the int16 pairs (k0, k1), (k2, k3));
+// fc_weights_narrow per block of six channels and group of four k one word [k0 k1 k2 k3] per
+// channel, then one word per channel with the K % 4 last weights. Both need every weight in
+// int8's range (fits_int8).
+bool fits_int8(const Tensor& w);
+Tensor gemm_weights_narrow(const std::string& name, const Tensor& w, int64_t M, int64_t K);
+Tensor fc_weights_narrow(const std::string& name, const Tensor& w, int64_t N, int64_t K);
+
+// The node attribute the policy sets on a layer to run with int8 weights.
+constexpr const char* kNarrowWeightsAttr = "kiln_narrow_weights";
+inline bool narrow_weights(const OpCtx& ctx) { return ctx.node().attr_int(kNarrowWeightsAttr, 0) != 0; }
+
 // kiln::qdepthwise3x3_fast: per channel [(w00, w02), (w01, 0), (w10, w12), (w11, 0), (w20, w22), (w21, 0)].
 Tensor dw3x3_weights(const std::string& name, const Tensor& w, int64_t C);
 

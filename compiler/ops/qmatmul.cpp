@@ -85,6 +85,23 @@ Status bias_values(const OpCtx& ctx, const QMatIo& io, int64_t N, std::vector<in
   return Status::ok();
 }
 
+// The constant weights as rows [N, K] without zero point.
+Tensor fc_rows(const OpCtx& ctx, const QMatIo& io, const Dims& d, const std::string& name) {
+  const Tensor& b = ctx.in(io.b);
+  Tensor bt;
+  bt.dtype = b.dtype;
+  bt.shape = {d.N, d.K};
+  bt.alloc();
+  for (int64_t n = 0; n < d.N; ++n)
+    for (int64_t k = 0; k < d.K; ++k)
+      std::memcpy(&bt.data[static_cast<size_t>((n * d.K + k) * static_cast<int64_t>(dtype_size(b.dtype)))],
+                  &b.data[static_cast<size_t>(b_index(d, 0, k, n) * static_cast<int64_t>(dtype_size(b.dtype)))],
+                  dtype_size(b.dtype));
+  std::vector<int32_t> zb(static_cast<size_t>(d.N));
+  for (int64_t n = 0; n < d.N; ++n) zb[static_cast<size_t>(n)] = zp_at(ctx, io.b_zp, n);
+  return offset_weights(name, bt, zb, d.N, d.K);
+}
+
 }  // namespace
 
 Status qmatmul_infer(OpCtx& ctx, const QMatIo& io) {
@@ -188,18 +205,7 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
 
   if (fc) {
     // Constant weights: rows [N, K] without zero point; bias' = C - za * sum(row).
-    Tensor bt;
-    bt.dtype = b.dtype;
-    bt.shape = {d.N, d.K};
-    bt.alloc();
-    for (int64_t n = 0; n < d.N; ++n)
-      for (int64_t k = 0; k < d.K; ++k)
-        std::memcpy(&bt.data[static_cast<size_t>((n * d.K + k) * static_cast<int64_t>(dtype_size(b.dtype)))],
-                    &b.data[static_cast<size_t>(b_index(d, 0, k, n) * static_cast<int64_t>(dtype_size(b.dtype)))],
-                    dtype_size(b.dtype));
-    std::vector<int32_t> zb(static_cast<size_t>(d.N));
-    for (int64_t n = 0; n < d.N; ++n) zb[static_cast<size_t>(n)] = zp_at(ctx, io.b_zp, n);
-    Tensor weff = offset_weights(nm + "_w", bt, zb, d.N, d.K);
+    Tensor weff = fc_rows(ctx, io, d, nm + "_w");
     std::vector<int32_t> bias;
     KILN_TRY(bias_values(ctx, io, d.N, &bias));
     const int32_t za = zp_at(ctx, io.a_zp);
@@ -222,10 +228,13 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
     }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
     if (ctx.target().has_dsp) {
-      ctx.include("kiln_int8_fast.h");
-      std::string wsym = ctx.add_const(nm + "_wf", fc_weights(nm + "_wf", weff, d.N, d.K));
-      ctx.w().line("kiln::qfully_connected_fast<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
-                   ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
+      ctx.include("kiln_int8_fc.h");
+      // int8 weights when the kernel policy narrowed this layer (compiler/driver/kernel_policy.cpp).
+      const bool wide = !(narrow_weights(ctx) && fits_int8(weff));
+      std::string wsym = ctx.add_const(nm + "_wf", wide ? fc_weights(nm + "_wf", weff, d.N, d.K)
+                                                        : fc_weights_narrow(nm + "_wf", weff, d.N, d.K));
+      ctx.w().line("kiln::qfully_connected_fast<{}, {}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   wide ? "true" : "false", ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
       return Status::ok();
     }
     // Zero-aware weights where no fast kernel runs (the CSR cost model weighs the reference kernel).
@@ -255,6 +264,19 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
                d.a_stride, d.b_stride, bz_pc ? "true" : "false", ctx.in_ptr(io.a), zptr(io.a_zp, a.dtype),
                ctx.in_ptr(io.b), zptr(io.b_zp, b.dtype), bias, ctx.out_ptr(0), out);
   return Status::ok();
+}
+
+bool qmatmul_weight_choice(OpCtx& ctx, const QMatIo& io, WeightWidthChoice* c) {
+  Dims d;
+  if (!resolve(ctx, io, &d) || !ctx.has_target() || !ctx.target().has_dsp) return false;
+  const Tensor& b = ctx.in(io.b);
+  if (!(b.is_const && d.b_stride == 0 && params_const(ctx, io))) return false;
+  const Tensor weff = fc_rows(ctx, io, d, "w");
+  if (!fits_int8(weff)) return false;
+  c->wide_bytes = fc_weights("w", weff, d.N, d.K).numel() * 4;
+  c->narrow_bytes = fc_weights_narrow("w", weff, d.N, d.K).numel() * 4;
+  c->macs = qmatmul_macs(ctx, io);
+  return true;
 }
 
 int64_t qmatmul_macs(OpCtx& ctx, const QMatIo& io) {

@@ -17,5 +17,8 @@ Status qmatmul_infer(OpCtx& ctx, const QMatIo& io);
 Status qmatmul_eval(OpCtx& ctx, const QMatIo& io);
 Status qmatmul_emit(OpCtx& ctx, const QMatIo& io);
 int64_t qmatmul_macs(OpCtx& ctx, const QMatIo& io);
+// The weight-width choice of the fast fully connected kernel (compiler/ops/qfast.h): constant
+// weights and parameters on a DSP core.
+bool qmatmul_weight_choice(OpCtx& ctx, const QMatIo& io, WeightWidthChoice* c);
 
 }  // namespace kiln
