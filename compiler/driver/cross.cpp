@@ -40,21 +40,31 @@ std::string find_program(const std::string& name) {
   return "";
 }
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& dir, int timeout_s) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& dir, int timeout_s,
+                          const std::string& log) {
   ProcessResult r;
   int fds[2];
   if (argv.empty() || pipe(fds) != 0) return r;
-  pid_t pid = fork();
-  if (pid < 0) {
+  int out = -1;
+  if (!log.empty() && (out = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) {
     close(fds[0]);
     close(fds[1]);
     return r;
   }
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
+  pid_t pid = fork();
+  if (pid < 0) {
     close(fds[0]);
     close(fds[1]);
+    if (out >= 0) close(out);
+    return r;
+  }
+  if (pid == 0) {
+    // With a log the pipe stays open only to tell the parent, by its end of file, that we exited.
+    dup2(out >= 0 ? out : fds[1], 1);
+    dup2(out >= 0 ? out : fds[1], 2);
+    if (out >= 0) close(out);
+    close(fds[0]);
+    if (out < 0) close(fds[1]);
     int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     if (!dir.empty() && chdir(dir.c_str()) != 0) _exit(127);
@@ -90,6 +100,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   int status = 0;
   waitpid(pid, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (out >= 0) {
+    close(out);
+    std::ifstream f(log, std::ios::binary);
+    r.output.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
   return r;
 }
 

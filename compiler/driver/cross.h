@@ -23,7 +23,11 @@ struct ProcessResult {
 };
 
 // Runs argv (argv[0] searched in PATH) in `dir` ("" = the current folder). timeout_s <= 0: none.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& dir = "", int timeout_s = 0);
+// With `log` (a path), stdout and stderr go to that file and are read back at the end instead of
+// through a pipe: QEMU's semihosting console writes without blocking and drops what a full pipe
+// (64 KB) does not take, so a run printing more than that must write to a file.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& dir = "", int timeout_s = 0,
+                          const std::string& log = "");
 
 // A target's cross compiler: the C++ driver of the target row, the C driver beside it and the
 // binutils `size`.

@@ -266,7 +266,7 @@ Expected<std::string> build_and_run(const CompileResult& r, const std::string& h
   } else {
     run = {"./model.elf"};
   }
-  p = run_process(run, dir, opt.timeout_s);
+  p = run_process(run, dir, opt.timeout_s, dir + "/run.log");
   if (p.timed_out)
     return error(ErrorCode::kTargetRunFailed,
                  fmt::format("the model did not finish within {} s on {}", opt.timeout_s, m ? m->name : "the host"),

@@ -66,6 +66,17 @@ def int_add_relu(rng):
     save(graph, "int_add_relu.onnx")
 
 
+def big_output():
+    """A 128 KiB output (256 KiB of hex through semihosting): more than a pipe holds, which QEMU's
+    non-blocking console used to drop (kiln verify now reads the run from a file)."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])], "big_output",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8, 64, 64])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8, 64, 64])])
+    save(graph, "big_output.onnx")
+
+
 if __name__ == "__main__":
     residual_cnn(np.random.default_rng(7))
     int_add_relu(np.random.default_rng(8))
+    big_output()
