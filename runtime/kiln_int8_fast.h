@@ -236,9 +236,11 @@ struct QAddLutHalfUp {
 // word j * KC, of column 1 at word j * KC + KC / 2, so one register and an immediate offset
 // (KC * 2 bytes, at most 1020) address both. K4 / KC chunks; KC a multiple of 4.
 
-// acc[i][j] += w_i . x_j; w holds per group of four k the words [w0 k0k1, w0 k2k3, w1 k0k1,
-// w1 k2k3] (int16 pairs).
-template <int K4, int KC>
+// acc[i][j] += w_i . x_j. WIDE: w holds per group of four k the words [w0 k0k1, w0 k2k3, w1 k0k1,
+// w1 k2k3] (int16 pairs). !WIDE (int8 weights: `--optimize size`, or layers a flash budget
+// narrowed; half the flash): per group one word per channel, bytes [k0, k2, k1, k3], so SXTB16
+// gives the lanes (k0, k1) and SXTB16 ROR #8 (k2, k3), the order of the int16 columns.
+template <bool WIDE, int K4, int KC>
 KILN_ASM_KERNEL void dot_2x2(const int32_t* w, const int32_t* x, int32_t* acc) {
   int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
   for (int j = 0; j < K4 / KC; ++j) {
@@ -246,102 +248,18 @@ KILN_ASM_KERNEL void dot_2x2(const int32_t* w, const int32_t* x, int32_t* acc) {
 #if KILN_ASM
     if (KC * 2 <= 1020) {
       // GCC neither pairs these loads into LDRD nor post-increments them: 12 instructions per 16
-      // MACs written out, four groups a pass plus three for the loop (its end read from memory,
-      // which keeps the loop at 12 registers), against 22 to 26 compiled.
+      // MACs written out (narrow: 16, an LDR and two SXTB16 per channel instead of an LDRD), four
+      // groups a pass plus three for the loop (its end read from memory, which keeps the loop at
+      // 12 registers), against 22 to 26 compiled.
       constexpr int G = KC / 4;
       int32_t xa0, xb0, xa1, xb1, wa, wb;
-#define KILN_DOT_2X2_STEP                                  \
-  "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
-  "ldrd %[xa0], %[xb0], [%[p]], #8\n\t"                   \
+#define KILN_DOT_WIDE(S0, S1)                              \
   "ldrd %[wa], %[wb], [%[w]], #8\n\t"                     \
-  "smlad %[s00], %[wa], %[xa0], %[s00]\n\t"               \
-  "smlad %[s00], %[wb], %[xb0], %[s00]\n\t"               \
-  "smlad %[s01], %[wa], %[xa1], %[s01]\n\t"               \
-  "smlad %[s01], %[wb], %[xb1], %[s01]\n\t"               \
-  "ldrd %[wa], %[wb], [%[w]], #8\n\t"                     \
-  "smlad %[s10], %[wa], %[xa0], %[s10]\n\t"               \
-  "smlad %[s10], %[wb], %[xb0], %[s10]\n\t"               \
-  "smlad %[s11], %[wa], %[xa1], %[s11]\n\t"               \
-  "smlad %[s11], %[wb], %[xb1], %[s11]\n\t"
-#define KILN_DOT_2X2_OUT                                                                                         \
-  [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p), [w] "+r"(w), [xa0] "=&r"(xa0),  \
-      [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa), [wb] "=&r"(wb)
-      if (G >= 4) {
-        const int32_t* end = p + G / 4 * 8;
-        __asm__ volatile("1:\n\t" KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
-                         "ldr %[wa], %[end]\n\t"
-                         "cmp %[p], %[wa]\n\t"
-                         "bne 1b\n\t"
-                         : KILN_DOT_2X2_OUT
-                         : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
-                         : "cc", "memory");
-      }
-      if (G % 4 == 1)
-        __asm__ volatile(KILN_DOT_2X2_STEP : KILN_DOT_2X2_OUT : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0) : "memory");
-      if (G % 4 == 2)
-        __asm__ volatile(KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
-                         : KILN_DOT_2X2_OUT
-                         : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
-                         : "memory");
-      if (G % 4 == 3)
-        __asm__ volatile(KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP KILN_DOT_2X2_STEP
-                         : KILN_DOT_2X2_OUT
-                         : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
-                         : "memory");
-#undef KILN_DOT_2X2_OUT
-#undef KILN_DOT_2X2_STEP
-      continue;
-    }
-#endif
-    for (int k = 0; k < KC / 4; ++k, w += 4, p += 2) {
-      const int32_t xa0 = p[0], xb0 = p[1], xa1 = p[KC / 2], xb1 = p[KC / 2 + 1];
-      s00 = dsp::smlad(w[0], xa0, s00);
-      s00 = dsp::smlad(w[1], xb0, s00);
-      s01 = dsp::smlad(w[0], xa1, s01);
-      s01 = dsp::smlad(w[1], xb1, s01);
-      s10 = dsp::smlad(w[2], xa0, s10);
-      s10 = dsp::smlad(w[3], xb0, s10);
-      s11 = dsp::smlad(w[2], xa1, s11);
-      s11 = dsp::smlad(w[3], xb1, s11);
-    }
-  }
-  acc[0] = s00;
-  acc[1] = s01;
-  acc[2] = s10;
-  acc[3] = s11;
-}
-
-// One output channel (the odd last one): w holds per group [w0 k0k1, w0 k2k3].
-template <int K4, int KC>
-inline void dot_1x2(const int32_t* w, const int32_t* x, int32_t* acc) {
-  int32_t s00 = acc[0], s01 = acc[1];
-  for (int j = 0; j < K4 / KC; ++j) {
-    const int32_t* p = x + j * KC;
-    for (int k = 0; k < KC / 4; ++k, w += 2, p += 2) {
-      s00 = dsp::smlad(w[0], p[0], s00);
-      s00 = dsp::smlad(w[1], p[1], s00);
-      s01 = dsp::smlad(w[0], p[KC / 2], s01);
-      s01 = dsp::smlad(w[1], p[KC / 2 + 1], s01);
-    }
-  }
-  acc[0] = s00;
-  acc[1] = s01;
-}
-
-// The same with int8 weights (`--optimize size`, or layers a flash budget narrowed: half the
-// flash). Per group of four k each channel holds one word, bytes [k0, k2, k1, k3]: SXTB16 gives the
-// lanes (k0, k1), SXTB16 ROR #8 (k2, k3), the order of the int16 columns. 16 instructions per 16
-// MACs against the int16 layout's 12.
-template <int K4, int KC>
-KILN_ASM_KERNEL void dot_2x2_narrow(const int32_t* w, const int32_t* x, int32_t* acc) {
-  int32_t s00 = acc[0], s01 = acc[1], s10 = acc[2], s11 = acc[3];
-  for (int j = 0; j < K4 / KC; ++j) {
-    const int32_t* p = x + j * KC;
-#if KILN_ASM
-    if (KC * 2 <= 1020) {
-      constexpr int G = KC / 4;
-      int32_t xa0, xb0, xa1, xb1, wa, wb;
-#define KILN_DOT_N_CH(S0, S1)                              \
+  "smlad %[" #S0 "], %[wa], %[xa0], %[" #S0 "]\n\t"         \
+  "smlad %[" #S0 "], %[wb], %[xb0], %[" #S0 "]\n\t"         \
+  "smlad %[" #S1 "], %[wa], %[xa1], %[" #S1 "]\n\t"         \
+  "smlad %[" #S1 "], %[wb], %[xb1], %[" #S1 "]\n\t"
+#define KILN_DOT_NARROW(S0, S1)                            \
   "ldr %[wa], [%[w]], #4\n\t"                              \
   "sxtb16 %[wb], %[wa]\n\t"                                \
   "sxtb16 %[wa], %[wa], ror #8\n\t"                        \
@@ -349,35 +267,54 @@ KILN_ASM_KERNEL void dot_2x2_narrow(const int32_t* w, const int32_t* x, int32_t*
   "smlad %[" #S0 "], %[wa], %[xb0], %[" #S0 "]\n\t"         \
   "smlad %[" #S1 "], %[wb], %[xa1], %[" #S1 "]\n\t"         \
   "smlad %[" #S1 "], %[wa], %[xb1], %[" #S1 "]\n\t"
-#define KILN_DOT_N_STEP                                    \
+#define KILN_DOT_STEP(CH)                                  \
   "ldrd %[xa1], %[xb1], [%[p], %[off]]\n\t"               \
   "ldrd %[xa0], %[xb0], [%[p]], #8\n\t"                   \
-  KILN_DOT_N_CH(s00, s01) KILN_DOT_N_CH(s10, s11)
-#define KILN_DOT_N_OUT                                                                                           \
+  CH(s00, s01) CH(s10, s11)
+#define KILN_DOT_LOOP(CH) \
+  "1:\n\t" KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) "ldr %[wa], %[end]\n\tcmp %[p], %[wa]\n\tbne 1b\n\t"
+#define KILN_DOT_OUT                                                                                             \
   [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [p] "+r"(p), [w] "+r"(w), [xa0] "=&r"(xa0),  \
       [xb0] "=&r"(xb0), [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [wa] "=&r"(wa), [wb] "=&r"(wb)
       if (G >= 4) {
         const int32_t* end = p + G / 4 * 8;
-        __asm__ volatile("1:\n\t" KILN_DOT_N_STEP KILN_DOT_N_STEP KILN_DOT_N_STEP KILN_DOT_N_STEP
-                         "ldr %[wa], %[end]\n\t"
-                         "cmp %[p], %[wa]\n\t"
-                         "bne 1b\n\t"
-                         : KILN_DOT_N_OUT
-                         : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
-                         : "cc", "memory");
+        if (WIDE)
+          __asm__ volatile(KILN_DOT_LOOP(KILN_DOT_WIDE)
+                           : KILN_DOT_OUT
+                           : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                           : "cc", "memory");
+        else
+          __asm__ volatile(KILN_DOT_LOOP(KILN_DOT_NARROW)
+                           : KILN_DOT_OUT
+                           : [end] "m"(end), [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+                           : "cc", "memory");
       }
-      for (int r = 0; r < G % 4; ++r)
-        __asm__ volatile(KILN_DOT_N_STEP : KILN_DOT_N_OUT : [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0) : "memory");
-#undef KILN_DOT_N_OUT
-#undef KILN_DOT_N_STEP
-#undef KILN_DOT_N_CH
+      // The G % 4 last groups straight, without a loop.
+#define KILN_DOT_OFF [off] "n"(KC * 2 <= 1020 ? KC * 2 : 0)
+#define KILN_DOT_TAILS(CH)                                                                                     \
+  if (G % 4 == 1) __asm__ volatile(KILN_DOT_STEP(CH) : KILN_DOT_OUT : KILN_DOT_OFF : "memory");                \
+  if (G % 4 == 2) __asm__ volatile(KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) : KILN_DOT_OUT : KILN_DOT_OFF : "memory"); \
+  if (G % 4 == 3)                                                                                              \
+    __asm__ volatile(KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) KILN_DOT_STEP(CH) : KILN_DOT_OUT : KILN_DOT_OFF : "memory");
+      if (WIDE) {
+        KILN_DOT_TAILS(KILN_DOT_WIDE)
+      } else {
+        KILN_DOT_TAILS(KILN_DOT_NARROW)
+      }
+#undef KILN_DOT_TAILS
+#undef KILN_DOT_OFF
+#undef KILN_DOT_OUT
+#undef KILN_DOT_LOOP
+#undef KILN_DOT_STEP
+#undef KILN_DOT_NARROW
+#undef KILN_DOT_WIDE
       continue;
     }
 #endif
-    for (int k = 0; k < KC / 4; ++k, w += 2, p += 2) {
+    for (int k = 0; k < KC / 4; ++k, w += WIDE ? 4 : 2, p += 2) {
       const int32_t xa0 = p[0], xb0 = p[1], xa1 = p[KC / 2], xb1 = p[KC / 2 + 1];
-      const int32_t a0 = dsp::sxtb16(w[0]), b0 = dsp::sxtb16_ror8(w[0]);
-      const int32_t a1 = dsp::sxtb16(w[1]), b1 = dsp::sxtb16_ror8(w[1]);
+      const int32_t a0 = WIDE ? w[0] : dsp::sxtb16(w[0]), b0 = WIDE ? w[1] : dsp::sxtb16_ror8(w[0]);
+      const int32_t a1 = WIDE ? w[2] : dsp::sxtb16(w[1]), b1 = WIDE ? w[3] : dsp::sxtb16_ror8(w[1]);
       s00 = dsp::smlad(b0, xb0, dsp::smlad(a0, xa0, s00));
       s01 = dsp::smlad(b0, xb1, dsp::smlad(a0, xa1, s01));
       s10 = dsp::smlad(b1, xb0, dsp::smlad(a1, xa0, s10));
@@ -390,13 +327,14 @@ KILN_ASM_KERNEL void dot_2x2_narrow(const int32_t* w, const int32_t* x, int32_t*
   acc[3] = s11;
 }
 
-template <int K4, int KC>
-inline void dot_1x2_narrow(const int32_t* w, const int32_t* x, int32_t* acc) {
+// One output channel (the odd last one): w holds per group [w0 k0k1, w0 k2k3], or one int8 word.
+template <bool WIDE, int K4, int KC>
+inline void dot_1x2(const int32_t* w, const int32_t* x, int32_t* acc) {
   int32_t s00 = acc[0], s01 = acc[1];
   for (int j = 0; j < K4 / KC; ++j) {
     const int32_t* p = x + j * KC;
-    for (int k = 0; k < KC / 4; ++k, ++w, p += 2) {
-      const int32_t a = dsp::sxtb16(w[0]), b = dsp::sxtb16_ror8(w[0]);
+    for (int k = 0; k < KC / 4; ++k, w += WIDE ? 2 : 1, p += 2) {
+      const int32_t a = WIDE ? w[0] : dsp::sxtb16(w[0]), b = WIDE ? w[1] : dsp::sxtb16_ror8(w[0]);
       s00 = dsp::smlad(b, p[1], dsp::smlad(a, p[0], s00));
       s01 = dsp::smlad(b, p[KC / 2 + 1], dsp::smlad(a, p[KC / 2], s01));
     }
@@ -405,31 +343,16 @@ inline void dot_1x2_narrow(const int32_t* w, const int32_t* x, int32_t* acc) {
   acc[1] = s01;
 }
 
-// The two layouts: int16 pairs (WIDE), int8 words (narrow).
-template <bool WIDE, int K4, int KC>
-struct GemmDot {
-  static constexpr int kPairWords = K4;  // words per pair of output channels
-  static void two(const int32_t* w, const int32_t* x, int32_t* acc) { dot_2x2<K4, KC>(w, x, acc); }
-  static void one(const int32_t* w, const int32_t* x, int32_t* acc) { dot_1x2<K4, KC>(w, x, acc); }
-};
-template <int K4, int KC>
-struct GemmDot<false, K4, KC> {
-  static constexpr int kPairWords = K4 / 2;
-  static void two(const int32_t* w, const int32_t* x, int32_t* acc) { dot_2x2_narrow<K4, KC>(w, x, acc); }
-  static void one(const int32_t* w, const int32_t* x, int32_t* acc) { dot_1x2_narrow<K4, KC>(w, x, acc); }
-};
-
 // y[m][p0], y[m][p1] (p1 < 0: one pixel, column 1 is ignored) for every output channel from the
 // two columns in x; w is the compiler's GEMM layout (qfast.cpp): channel pairs, then the odd one;
 // int16 pairs when WIDE, else int8 words.
 template <int M, int K4, int KC, int YSTRIDE, bool WIDE, typename YT, typename Out>
 inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x, YT* y, int p0, int p1,
                          const Out& out) {
-  using Dot = GemmDot<WIDE, K4, KC>;
   int m = 0;
-  for (; m + 1 < M; m += 2, w += Dot::kPairWords) {
+  for (; m + 1 < M; m += 2, w += WIDE ? K4 : K4 / 2) {
     int32_t acc[4] = {bias[m], bias[m], bias[m + 1], bias[m + 1]};
-    Dot::two(w, x, acc);
+    dot_2x2<WIDE, K4, KC>(w, x, acc);
     const auto o0 = out_channel(out, m);
     const auto o1 = out_channel(out, m + 1);
     YT* y0 = y + m * YSTRIDE;
@@ -442,7 +365,7 @@ inline void gemm_columns(const int32_t* w, const int32_t* bias, const int32_t* x
   }
   if (m < M) {
     int32_t acc[2] = {bias[m], bias[m]};
-    Dot::one(w, x, acc);
+    dot_1x2<WIDE, K4, KC>(w, x, acc);
     const auto o0 = out_channel(out, m);
     y[m * YSTRIDE + p0] = o0(acc[0]);
     if (p1 >= 0) y[m * YSTRIDE + p1] = o0(acc[1]);
