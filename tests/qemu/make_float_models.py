@@ -5,7 +5,8 @@ The register-blocked float kernels (runtime/kiln_conv_blocked.h, with their inli
 on Arm FPUs) on awkward shapes: pointwise convolutions out of place and in place (output larger
 and smaller than the input), with channel counts that are not multiples of 4 (or 2: the odd
 multiply-add step), one input channel, pixel counts not a multiple of 4 and fused Relu, Clip(0, 6),
-LeakyRelu; depthwise at stride 1 and 2 with padding; fully connected layers (Gemm, MatMul with a
+LeakyRelu; convolutions through the row buffer with 1 to 5 taps per row at stride 1, 2 and 3, dilated;
+depthwise at stride 1 and 2 with padding; fully connected layers (Gemm, MatMul with a
 constant B) whose K leaves every remainder mod 4 (and K < 4), whose N is not a multiple of 8 or 4,
 with several rows of A, alpha and beta, transposed A. `kiln verify` compares QEMU's outputs with
 kiln's reference evaluation and with the host build's (which runs the C loops).
@@ -50,6 +51,12 @@ def main():
     # Pointwise out of place (x is the graph input: it stays), 63 pixels, 5 -> 7 channels.
     conv("pw_out", "x", 5, 7, (1, 1), act="relu", out=True)
     conv("pw_leaky", "x", 5, 9, (1, 1), act="leaky", out=True, bias=False)
+    # Convolutions through the row buffer (taps of the assembly tile): 5x5 at stride 2, 1x1 at
+    # stride 2, 2x4 dilated in width, 3x3 at stride 3 (the C tiles), pads on every side.
+    conv("k55s2", "x", 5, 6, (5, 5), act="relu", out=True, strides=[2, 2], pads=[2, 1, 2, 2])
+    conv("k11s2", "x", 5, 9, (1, 1), out=True, strides=[2, 2])
+    conv("k24d", "x", 5, 4, (2, 4), act="relu6", out=True, dilations=[1, 2], pads=[0, 1, 1, 2])
+    conv("k33s3", "x", 5, 5, (3, 3), out=True, strides=[3, 3], pads=[1, 1, 1, 1])
     # A chain whose pointwise inputs die at their node: the in-place pointwise (6 -> 11, then 11 -> 3).
     t = conv("k33", "x", 5, 6, (3, 3), act="relu", pads=[1, 1, 1, 1])
     t = conv("pw_grow", t, 6, 11, (1, 1), act="relu6")
