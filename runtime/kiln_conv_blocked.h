@@ -187,6 +187,414 @@ __attribute__((always_inline)) inline void fma_dot8(const float* a, const float*
       : KILN_FP_CLOBBERS);
 #undef KILN_DOT8_STEP
 }
+// Depthwise 3x3 (undilated, stride SH x SW of 1 or 2): n blocks of four outputs in one output row
+// (two rows when TWO: the second YS floats after the first, its windows SH input rows lower), from
+// input rows XS floats apart starting at xr (the first window's top left), pixel blocks 4 x SW
+// apart. The nine weights stay in registers; each input row is one VLDM (six values, nine at
+// stride 2) feeding the 12 or 24 VFMA of the output rows whose windows hold it, in the order of the
+// C loops (kernel row, then tap). The activation (none, Relu or Clip(0, hi) on the bit pattern,
+// KIND 0, 1, 2) is applied on the way out.
+template <int SH, int SW, int XS, int YS, bool TWO, int KIND>
+__attribute__((always_inline)) inline void dw3x3_blocks(const float* xr, const float* w, const float* b, float* y,
+                                                         int n, int32_t hi) {
+  static_assert((SH == 1 || SH == 2) && (SW == 1 || SW == 2) && YS * 4 <= 4095, "the shapes written out");
+  const float* t;
+  int32_t v, v2;
+  __asm__ volatile(
+      "vldm %[w], {s9-s17}\n\t"
+      "vldr s26, [%[b]]\n\t"
+      "1:\n\t"
+      "vmov.f32 s18, s26\n\t"
+      "vmov.f32 s19, s26\n\t"
+      "vmov.f32 s20, s26\n\t"
+      "vmov.f32 s21, s26\n\t"
+      ".if %c[two]\n\t"
+      "vmov.f32 s22, s26\n\t"
+      "vmov.f32 s23, s26\n\t"
+      "vmov.f32 s24, s26\n\t"
+      "vmov.f32 s25, s26\n\t"
+      ".endif\n\t"
+      "mov %[t], %[xr]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s9, s0\n\t"
+      "vfma.f32 s18, s10, s1\n\t"
+      "vfma.f32 s18, s11, s2\n\t"
+      "vfma.f32 s19, s9, s1\n\t"
+      "vfma.f32 s19, s10, s2\n\t"
+      "vfma.f32 s19, s11, s3\n\t"
+      "vfma.f32 s20, s9, s2\n\t"
+      "vfma.f32 s20, s10, s3\n\t"
+      "vfma.f32 s20, s11, s4\n\t"
+      "vfma.f32 s21, s9, s3\n\t"
+      "vfma.f32 s21, s10, s4\n\t"
+      "vfma.f32 s21, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s9, s0\n\t"
+      "vfma.f32 s18, s10, s1\n\t"
+      "vfma.f32 s18, s11, s2\n\t"
+      "vfma.f32 s19, s9, s2\n\t"
+      "vfma.f32 s19, s10, s3\n\t"
+      "vfma.f32 s19, s11, s4\n\t"
+      "vfma.f32 s20, s9, s4\n\t"
+      "vfma.f32 s20, s10, s5\n\t"
+      "vfma.f32 s20, s11, s6\n\t"
+      "vfma.f32 s21, s9, s6\n\t"
+      "vfma.f32 s21, s10, s7\n\t"
+      "vfma.f32 s21, s11, s8\n\t"
+      ".endif\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s12, s0\n\t"
+      "vfma.f32 s18, s13, s1\n\t"
+      "vfma.f32 s18, s14, s2\n\t"
+      "vfma.f32 s19, s12, s1\n\t"
+      "vfma.f32 s19, s13, s2\n\t"
+      "vfma.f32 s19, s14, s3\n\t"
+      "vfma.f32 s20, s12, s2\n\t"
+      "vfma.f32 s20, s13, s3\n\t"
+      "vfma.f32 s20, s14, s4\n\t"
+      "vfma.f32 s21, s12, s3\n\t"
+      "vfma.f32 s21, s13, s4\n\t"
+      "vfma.f32 s21, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s12, s0\n\t"
+      "vfma.f32 s18, s13, s1\n\t"
+      "vfma.f32 s18, s14, s2\n\t"
+      "vfma.f32 s19, s12, s2\n\t"
+      "vfma.f32 s19, s13, s3\n\t"
+      "vfma.f32 s19, s14, s4\n\t"
+      "vfma.f32 s20, s12, s4\n\t"
+      "vfma.f32 s20, s13, s5\n\t"
+      "vfma.f32 s20, s14, s6\n\t"
+      "vfma.f32 s21, s12, s6\n\t"
+      "vfma.f32 s21, s13, s7\n\t"
+      "vfma.f32 s21, s14, s8\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s1\n\t"
+      "vfma.f32 s23, s10, s2\n\t"
+      "vfma.f32 s23, s11, s3\n\t"
+      "vfma.f32 s24, s9, s2\n\t"
+      "vfma.f32 s24, s10, s3\n\t"
+      "vfma.f32 s24, s11, s4\n\t"
+      "vfma.f32 s25, s9, s3\n\t"
+      "vfma.f32 s25, s10, s4\n\t"
+      "vfma.f32 s25, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s2\n\t"
+      "vfma.f32 s23, s10, s3\n\t"
+      "vfma.f32 s23, s11, s4\n\t"
+      "vfma.f32 s24, s9, s4\n\t"
+      "vfma.f32 s24, s10, s5\n\t"
+      "vfma.f32 s24, s11, s6\n\t"
+      "vfma.f32 s25, s9, s6\n\t"
+      "vfma.f32 s25, s10, s7\n\t"
+      "vfma.f32 s25, s11, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s15, s0\n\t"
+      "vfma.f32 s18, s16, s1\n\t"
+      "vfma.f32 s18, s17, s2\n\t"
+      "vfma.f32 s19, s15, s1\n\t"
+      "vfma.f32 s19, s16, s2\n\t"
+      "vfma.f32 s19, s17, s3\n\t"
+      "vfma.f32 s20, s15, s2\n\t"
+      "vfma.f32 s20, s16, s3\n\t"
+      "vfma.f32 s20, s17, s4\n\t"
+      "vfma.f32 s21, s15, s3\n\t"
+      "vfma.f32 s21, s16, s4\n\t"
+      "vfma.f32 s21, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s15, s0\n\t"
+      "vfma.f32 s18, s16, s1\n\t"
+      "vfma.f32 s18, s17, s2\n\t"
+      "vfma.f32 s19, s15, s2\n\t"
+      "vfma.f32 s19, s16, s3\n\t"
+      "vfma.f32 s19, s17, s4\n\t"
+      "vfma.f32 s20, s15, s4\n\t"
+      "vfma.f32 s20, s16, s5\n\t"
+      "vfma.f32 s20, s17, s6\n\t"
+      "vfma.f32 s21, s15, s6\n\t"
+      "vfma.f32 s21, s16, s7\n\t"
+      "vfma.f32 s21, s17, s8\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s1\n\t"
+      "vfma.f32 s23, s13, s2\n\t"
+      "vfma.f32 s23, s14, s3\n\t"
+      "vfma.f32 s24, s12, s2\n\t"
+      "vfma.f32 s24, s13, s3\n\t"
+      "vfma.f32 s24, s14, s4\n\t"
+      "vfma.f32 s25, s12, s3\n\t"
+      "vfma.f32 s25, s13, s4\n\t"
+      "vfma.f32 s25, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s2\n\t"
+      "vfma.f32 s23, s13, s3\n\t"
+      "vfma.f32 s23, s14, s4\n\t"
+      "vfma.f32 s24, s12, s4\n\t"
+      "vfma.f32 s24, s13, s5\n\t"
+      "vfma.f32 s24, s14, s6\n\t"
+      "vfma.f32 s25, s12, s6\n\t"
+      "vfma.f32 s25, s13, s7\n\t"
+      "vfma.f32 s25, s14, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 2\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s1\n\t"
+      "vfma.f32 s23, s10, s2\n\t"
+      "vfma.f32 s23, s11, s3\n\t"
+      "vfma.f32 s24, s9, s2\n\t"
+      "vfma.f32 s24, s10, s3\n\t"
+      "vfma.f32 s24, s11, s4\n\t"
+      "vfma.f32 s25, s9, s3\n\t"
+      "vfma.f32 s25, s10, s4\n\t"
+      "vfma.f32 s25, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s2\n\t"
+      "vfma.f32 s23, s10, s3\n\t"
+      "vfma.f32 s23, s11, s4\n\t"
+      "vfma.f32 s24, s9, s4\n\t"
+      "vfma.f32 s24, s10, s5\n\t"
+      "vfma.f32 s24, s11, s6\n\t"
+      "vfma.f32 s25, s9, s6\n\t"
+      "vfma.f32 s25, s10, s7\n\t"
+      "vfma.f32 s25, s11, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s1\n\t"
+      "vfma.f32 s23, s16, s2\n\t"
+      "vfma.f32 s23, s17, s3\n\t"
+      "vfma.f32 s24, s15, s2\n\t"
+      "vfma.f32 s24, s16, s3\n\t"
+      "vfma.f32 s24, s17, s4\n\t"
+      "vfma.f32 s25, s15, s3\n\t"
+      "vfma.f32 s25, s16, s4\n\t"
+      "vfma.f32 s25, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s2\n\t"
+      "vfma.f32 s23, s16, s3\n\t"
+      "vfma.f32 s23, s17, s4\n\t"
+      "vfma.f32 s24, s15, s4\n\t"
+      "vfma.f32 s24, s16, s5\n\t"
+      "vfma.f32 s24, s17, s6\n\t"
+      "vfma.f32 s25, s15, s6\n\t"
+      "vfma.f32 s25, s16, s7\n\t"
+      "vfma.f32 s25, s17, s8\n\t"
+      ".endif\n\t"
+      ".else\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s1\n\t"
+      "vfma.f32 s23, s13, s2\n\t"
+      "vfma.f32 s23, s14, s3\n\t"
+      "vfma.f32 s24, s12, s2\n\t"
+      "vfma.f32 s24, s13, s3\n\t"
+      "vfma.f32 s24, s14, s4\n\t"
+      "vfma.f32 s25, s12, s3\n\t"
+      "vfma.f32 s25, s13, s4\n\t"
+      "vfma.f32 s25, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s2\n\t"
+      "vfma.f32 s23, s13, s3\n\t"
+      "vfma.f32 s23, s14, s4\n\t"
+      "vfma.f32 s24, s12, s4\n\t"
+      "vfma.f32 s24, s13, s5\n\t"
+      "vfma.f32 s24, s14, s6\n\t"
+      "vfma.f32 s25, s12, s6\n\t"
+      "vfma.f32 s25, s13, s7\n\t"
+      "vfma.f32 s25, s14, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 2\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s1\n\t"
+      "vfma.f32 s23, s16, s2\n\t"
+      "vfma.f32 s23, s17, s3\n\t"
+      "vfma.f32 s24, s15, s2\n\t"
+      "vfma.f32 s24, s16, s3\n\t"
+      "vfma.f32 s24, s17, s4\n\t"
+      "vfma.f32 s25, s15, s3\n\t"
+      "vfma.f32 s25, s16, s4\n\t"
+      "vfma.f32 s25, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s2\n\t"
+      "vfma.f32 s23, s16, s3\n\t"
+      "vfma.f32 s23, s17, s4\n\t"
+      "vfma.f32 s24, s15, s4\n\t"
+      "vfma.f32 s24, s16, s5\n\t"
+      "vfma.f32 s24, s17, s6\n\t"
+      "vfma.f32 s25, s15, s6\n\t"
+      "vfma.f32 s25, s16, s7\n\t"
+      "vfma.f32 s25, s17, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      "add %[xr], %[xr], #%c[step]\n\t"
+      ".if %c[kind] == 0\n\t"
+      "vstr s18, [%[y], #0]\n\t"
+      "vstr s19, [%[y], #4]\n\t"
+      "vstr s20, [%[y], #8]\n\t"
+      "vstr s21, [%[y], #12]\n\t"
+      ".else\n\t"
+      "vmov %[v], %[v2], s18, s19\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[y], #0]\n\t"
+      "vmov %[v], %[v2], s20, s21\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[y], #8]\n\t"
+      ".endif\n\t"
+      ".if %c[two]\n\t"
+      "add %[t], %[y], #%c[ys]\n\t"
+      ".if %c[kind] == 0\n\t"
+      "vstr s22, [%[t], #0]\n\t"
+      "vstr s23, [%[t], #4]\n\t"
+      "vstr s24, [%[t], #8]\n\t"
+      "vstr s25, [%[t], #12]\n\t"
+      ".else\n\t"
+      "vmov %[v], %[v2], s22, s23\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[t], #0]\n\t"
+      "vmov %[v], %[v2], s24, s25\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[t], #8]\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      "add %[y], %[y], #16\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [xr] "+r"(xr), [y] "+r"(y), [n] "+r"(n), [t] "=&r"(t), [v] "=&r"(v), [v2] "=&r"(v2)
+      : [w] "r"(w), [b] "r"(b), [xs] "r"(XS * 4), [hi] "r"(hi), [sw] "i"(SW), [sh] "i"(SH), [two] "i"(TWO ? 1 : 0),
+        [kind] "i"(KIND), [step] "i"(16 * SW), [ys] "i"(YS * 4)
+      : KILN_FP_CLOBBERS);
+}
+// y[i] = x[i] for i < N (not overlapping), eight floats per VLDM/VSTM pair: the depthwise kernels'
+// copies into their padded plane and out of their one-channel temporary.
+template <int N>
+__attribute__((always_inline)) inline void copy_floats(const float* x, float* y) {
+  int n = N / 8;
+  __asm__ volatile(
+      ".if %c[n8]\n"
+      "1:\n\t"
+      "vldm %[x]!, {s0-s7}\n\t"
+      "vstm %[y]!, {s0-s7}\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      ".endif\n\t"
+      ".if %c[r] & 4\n\tvldm %[x]!, {s0-s3}\n\tvstm %[y]!, {s0-s3}\n\t.endif\n\t"
+      ".if %c[r] & 2\n\tvldm %[x]!, {s0-s1}\n\tvstm %[y]!, {s0-s1}\n\t.endif\n\t"
+      ".if %c[r] & 1\n\tvldm %[x]!, {s0}\n\tvstm %[y]!, {s0}\n\t.endif\n\t"
+      : [x] "+r"(x), [y] "+r"(y), [n] "+r"(n)
+      : [n8] "i"(N / 8), [r] "i"(N % 8)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+}
 #undef KILN_FMA4X4
 #undef KILN_FP_CLOBBERS
 #endif
@@ -217,6 +625,45 @@ struct ActClampBits {
     return v;
   }
 };
+
+// The activations the depthwise assembly loop applies itself (KIND of dw3x3_blocks), -1 for the
+// others (their layers keep the C loops), and Clip's bound as integer bits.
+template <typename Act>
+struct AsmAct {
+  static constexpr int kKind = -1;
+  static int32_t hi(const Act&) { return 0; }
+};
+template <>
+struct AsmAct<ActNone> {
+  static constexpr int kKind = 0;
+  static int32_t hi(const ActNone&) { return 0; }
+};
+template <>
+struct AsmAct<ActKeep> {
+  static constexpr int kKind = 0;
+  static int32_t hi(const ActKeep&) { return 0; }
+};
+template <>
+struct AsmAct<ActReluBits> {
+  static constexpr int kKind = 1;
+  static int32_t hi(const ActReluBits&) { return 0; }
+};
+template <>
+struct AsmAct<ActClampBits> {
+  static constexpr int kKind = 2;
+  static int32_t hi(const ActClampBits& a) {
+    int32_t h;
+    __builtin_memcpy(&h, &a.hi, sizeof h);
+    return h;
+  }
+};
+
+// Whether the depthwise kernels run dw3x3_blocks: 3x3 windows, undilated, strides 1 or 2.
+template <int KH, int KW, int SH, int SW, int DH, int DW, int OW, typename Act>
+constexpr bool asm_dw3x3() {
+  return KILN_FP_ASM && KH == 3 && KW == 3 && DH == 1 && DW == 1 && (SH == 1 || SH == 2) && (SW == 1 || SW == 2) &&
+         AsmAct<Act>::kKind >= 0 && OW * 4 <= 4095;
+}
 
 // Whether tile4x4 runs the assembly loops: one row of taps per r (the row buffer's layout), at most
 // five taps, pixels 1 or 2 apart.
@@ -539,6 +986,8 @@ KILN_LAYER inline void depthwise2d_blocked(const float* x, const float* w, const
   constexpr int kEnd = conv_inner_end(W, KW, SW, PL, DW, OW);
   constexpr int kRowBegin = conv_inner_begin(PT, SH);
   constexpr int kRowEnd = conv_inner_end(H, KH, SH, PT, DH, OH);
+  constexpr bool kAsm = asm_dw3x3<KH, KW, SH, SW, DH, DW, OW, Act>();
+  (void)kAsm;
   for (int c = 0; c < C; ++c) {
     const float* xc = x + c * H * W;
     float* yc = y + c * OH * OW;
@@ -556,6 +1005,14 @@ KILN_LAYER inline void depthwise2d_blocked(const float* x, const float* w, const
       float* yr = yc + oh * OW;
       depthwise2d_row<H, W, KH, KW, SH, SW, PT, PL, DH, DW>(xc, wc, b, oh, 0, kBegin, yr, act);
       int ow = kBegin;
+#if KILN_FP_ASM
+      if (kAsm && kEnd - kBegin >= 4) {
+        const int n = (kEnd - kBegin) / 4;
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, W, kAsm ? OW : 1, false, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr + kBegin * SW, wc, &b, yr + kBegin, n, AsmAct<Act>::hi(act));
+        ow += 4 * n;
+      }
+#endif
       for (; ow + 4 <= kEnd; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b;
         KILN_UNROLL
@@ -594,10 +1051,18 @@ KILN_LAYER inline void depthwise2d_padded(const float* x, const float* w, const 
   constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
   constexpr int kRows = H < HP - PT ? H : HP - PT, kCols = W < WP - PL ? W : WP - PL;  // input in the plane
   constexpr int OW4 = OW / 4 * 4;
+  constexpr bool kAsm = asm_dw3x3<KH, KW, SH, SW, DH, DW, OW, Act>();
+  (void)kAsm;
   for (int i = 0; i < HP * WP; ++i) plane[i] = 0.0f;
   for (int c = 0; c < C; ++c) {
     const float* xc = x + c * H * W;
     for (int ih = 0; ih < kRows; ++ih) {
+#if KILN_FP_ASM
+      if (kCols > 0) {
+        copy_floats<(kCols > 0 ? kCols : 1)>(xc + ih * W, plane + (ih + PT) * WP + PL);
+        continue;
+      }
+#endif
       KILN_UNROLL_4
       for (int iw = 0; iw < kCols; ++iw) plane[(ih + PT) * WP + iw + PL] = xc[ih * W + iw];
     }
@@ -611,6 +1076,13 @@ KILN_LAYER inline void depthwise2d_padded(const float* x, const float* w, const 
       const float* xr = plane + oh * SH * WP;
       float* yr = yc + oh * OW;
       int ow = 0;
+#if KILN_FP_ASM
+      if (kAsm && OW4 > 0) {
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, WP, kAsm ? OW : 1, true, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr, w + c * KH * KW, &b, yr, OW4 / 4, AsmAct<Act>::hi(act));
+        ow = OW4;
+      }
+#endif
       for (; ow < OW4; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b, e0 = b, e1 = b, e2 = b, e3 = b;
         KILN_UNROLL
@@ -645,6 +1117,13 @@ KILN_LAYER inline void depthwise2d_padded(const float* x, const float* w, const 
       const float* xr = plane + oh * SH * WP;
       float* yr = yc + oh * OW;
       int ow = 0;
+#if KILN_FP_ASM
+      if (kAsm && OW4 > 0) {
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, WP, kAsm ? OW : 1, false, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr, w + c * KH * KW, &b, yr, OW4 / 4, AsmAct<Act>::hi(act));
+        ow = OW4;
+      }
+#endif
       for (; ow < OW4; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b;
         KILN_UNROLL
@@ -681,6 +1160,10 @@ KILN_LAYER inline void depthwise2d_blocked_inplace(float* xy, const float* w, co
     depthwise2d_blocked<1, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(xy + c * H * W, w + c * KH * KW,
                                                                          bias ? bias + c : bias, tmp, act);
     float* yc = xy + c * OH * OW;
+#if KILN_FP_ASM
+    copy_floats<OH * OW>(tmp, yc);
+    continue;
+#endif
     for (int i = 0; i < OH * OW; ++i) yc[i] = tmp[i];
   }
 }

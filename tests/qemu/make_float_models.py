@@ -11,7 +11,7 @@ constant B) whose K leaves every remainder mod 4 (and K < 4), whose N is not a m
 with several rows of A, alpha and beta, transposed A. `kiln verify` compares QEMU's outputs with
 kiln's reference evaluation and with the host build's (which runs the C loops).
 
-float_kernels/   model.onnx, input_0.pb (x [1, 5, 7, 9]), input_1.pb (a [3, 7])
+float_kernels/   model.onnx, input_0.pb (x [1, 5, 7, 9]), input_1.pb (a [3, 7]), input_2.pb (z [1, 3, 20, 23])
 
 Run from the repository root: /usr/bin/python3 tests/qemu/make_float_models.py
 """
@@ -65,6 +65,12 @@ def main():
     t = conv("dw2", t, 8, 8, (3, 3), act="relu6", group=8, strides=[2, 2], pads=[1, 1, 1, 1])
     t = conv("pw_one", t, 8, 1, (1, 1), act="relu")  # one output channel (the single-row tiles)
     t = conv("pw_k1", t, 1, 13, (1, 1), out=True)    # one input channel: K = 1
+    # Depthwise on a larger image (z [1, 3, 20, 23]: the border outputs checked, the inner ones in
+    # blocks of four), stride 1 and 2, padded and not; after a pointwise whose output dies there: in place.
+    conv("zdw1", "z", 3, 3, (3, 3), act="relu6", group=3, out=True, pads=[1, 1, 1, 1])
+    conv("zdw2", "z", 3, 3, (3, 3), group=3, out=True, strides=[2, 2])
+    u = conv("zpw", "z", 3, 6, (1, 1))
+    conv("zdw3", u, 6, 6, (3, 3), act="relu", group=6, out=True, strides=[2, 2], pads=[0, 1, 1, 0])
     # Fully connected: K = 13 * 4 * 4 = 208 (K % 4 = 0), then 10 (2), 17 (1), 3 (< 4), with N of
     # 10, 17, 3, 9 and 4.
     f = "flat"
@@ -88,7 +94,8 @@ def main():
 
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 7, 9])
     a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, 7])
-    graph = helper.make_graph(nodes, "float_kernels", [x, a],
+    z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 3, 20, 23])
+    graph = helper.make_graph(nodes, "float_kernels", [x, a, z],
                               [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-tests")
     model.ir_version = 7
@@ -100,7 +107,8 @@ def main():
     d = os.path.join(HERE, "float_kernels")
     os.makedirs(d, exist_ok=True)
     onnx.save(model, os.path.join(d, "model.onnx"))
-    for i, (n, v) in enumerate([("x", rng.uniform(-1, 1, (1, 5, 7, 9))), ("a", rng.uniform(-1, 1, (3, 7)))]):
+    for i, (n, v) in enumerate([("x", rng.uniform(-1, 1, (1, 5, 7, 9))), ("a", rng.uniform(-1, 1, (3, 7))),
+                                 ("z", rng.uniform(-1, 1, (1, 3, 20, 23)))]):
         with open(os.path.join(d, f"input_{i}.pb"), "wb") as fh:
             fh.write(numpy_helper.from_array(v.astype(np.float32), n).SerializeToString())
 
