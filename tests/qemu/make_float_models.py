@@ -70,7 +70,8 @@ def main():
     conv("zdw1", "z", 3, 3, (3, 3), act="relu6", group=3, out=True, pads=[1, 1, 1, 1])
     conv("zdw2", "z", 3, 3, (3, 3), group=3, out=True, strides=[2, 2])
     u = conv("zpw", "z", 3, 6, (1, 1))
-    conv("zdw3", u, 6, 6, (3, 3), act="relu", group=6, out=True, strides=[2, 2], pads=[0, 1, 1, 0])
+    u = conv("zdw3", u, 6, 6, (3, 3), act="relu", group=6, strides=[2, 2], pads=[0, 1, 1, 0])
+    conv("zpw2", u, 6, 5, (1, 1), out=True)
     # Fully connected: K = 13 * 4 * 4 = 208 (K % 4 = 0), then 10 (2), 17 (1), 3 (< 4), with N of
     # 10, 17, 3, 9 and 4.
     f = "flat"
