@@ -115,10 +115,11 @@ __attribute__((always_inline)) inline void fma_tile4x4(const float* x, const flo
       : KILN_FP_CLOBBERS);
 }
 
-// The same tile over R rows of KW taps (a convolution's row buffer, see conv2d_blocked): acc[i * 4 +
-// p] = b[i] + sum over r < R, kw < KW of w[(r * KW + kw) * 4 + i] * x[r * XS + p * SX + kw * DX],
-// for pixel strides SX of 1 or 2 and KW <= 5. Per tap one VLDM of the four pixels' values (eight
-// at stride 2, every other one used), one of the weights, 16 VFMA and the step to the next tap.
+// The same tile over R x R2 rows of KW taps (a convolution's row buffer, see conv2d_blocked, or
+// the input itself, see conv2d_blocked_direct): acc[i * 4 + p] = b[i] + sum over r < R, r2 < R2,
+// kw < KW of w[((r * WR + r2) * KW + kw) * 4 + i] * x[r * XS + r2 * XS2 + p * SX + kw * DX], for
+// pixel strides SX of 1 or 2 and KW <= 5. Per tap one VLDM of the four pixels' values (eight at
+// stride 2, every other one used), one of the weights, 16 VFMA and the step to the next tap.
 #define KILN_TAP                                                                                  \
   ".if %c[sx] == 1\n\tvldm %[x], {s0-s3}\n\t.else\n\tvldm %[x], {s0-s7}\n\t.endif\n\t"            \
   "add %[x], %[x], #%c[dx]\n\t"                                                                 \
@@ -132,19 +133,31 @@ __attribute__((always_inline)) inline void fma_tile4x4(const float* x, const flo
       "vmov.f32 s20, s9\n\tvmov.f32 s21, s9\n\tvmov.f32 s22, s9\n\tvmov.f32 s23, s9\n\t"            \
       "vmov.f32 s24, s10\n\tvmov.f32 s25, s10\n\tvmov.f32 s26, s10\n\tvmov.f32 s27, s10\n\t"        \
       "vmov.f32 s28, s11\n\tvmov.f32 s29, s11\n\tvmov.f32 s30, s11\n\tvmov.f32 s31, s11\n"           \
-      "1:\n\t" TAPS                                                                               \
+      "1:\n\t"                                                                                     \
+      ".if %c[nested]\n\tmovs %[m], #%c[r2]\n2:\n\t.endif\n\t" TAPS                                \
       "add %[x], %[x], %[next]\n\t"                                                               \
+      ".if %c[nested]\n\t"                                                                        \
+      "subs %[m], %[m], #1\n\t"                                                                   \
+      "bne 2b\n\t"                                                                               \
+      "add %[x], %[x], %[next1]\n\t"                                                              \
+      ".if %c[wskip]\n\tadd %[w], %[w], #%c[wskip]\n\t.endif\n\t"                                  \
+      ".endif\n\t"                                                                                \
       "subs %[n], %[n], #1\n\t"                                                                   \
       "bne 1b\n\t"                                                                               \
       "vstm %[acc], {s16-s31}\n\t"                                                               \
-      : [x] "+r"(x), [w] "+r"(w), [n] "+r"(n)                                                     \
-      : [b] "r"(b), [acc] "r"(acc), [next] "r"((XS - KW * DX) * 4), [sx] "i"(SX), [dx] "i"(DX * 4) \
+      : [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [m] "=&r"(m)                                       \
+      : [b] "r"(b), [acc] "r"(acc), [next] "r"(((kNested ? XS2 : XS) - KW * DX) * 4),              \
+        [next1] "r"((XS - R2 * XS2) * 4), [sx] "i"(SX), [dx] "i"(DX * 4), [nested] "i"(kNested ? 1 : 0), \
+        [r2] "i"(R2), [wskip] "i"((WR - R2) * KW * 16)                                            \
       : KILN_FP_CLOBBERS)
-template <int R, int KW, int XS, int SX, int DX>
+template <int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX>
 __attribute__((always_inline)) inline void fma_tile4x4_taps(const float* x, const float* w, const float* b,
                                                             float* acc) {
-  static_assert(R >= 1 && KW >= 1 && KW <= 5 && (SX == 1 || SX == 2), "the shapes written out below");
-  int n = R;
+  static_assert(R >= 1 && R2 >= 1 && R2 <= 255 && WR >= R2 && (WR - R2) * KW * 16 <= 4095 && KW >= 1 && KW <= 5 &&
+                    (SX == 1 || SX == 2),
+                "the shapes written out below");
+  constexpr bool kNested = R2 > 1 || WR > 1;  // else one flat loop over the R rows
+  int n = R, m;
   switch (KW) {
     case 1: KILN_TAPS_ASM(KILN_TAP); break;
     case 2: KILN_TAPS_ASM(KILN_TAP KILN_TAP); break;
@@ -665,10 +678,9 @@ constexpr bool asm_dw3x3() {
          AsmAct<Act>::kKind >= 0 && OW * 4 <= 4095;
 }
 
-// Whether tile4x4 runs the assembly loops: one row of taps per r (the row buffer's layout), at most
-// five taps, pixels 1 or 2 apart.
+// Whether tile4x4 runs the assembly loops: at most five taps per row, pixels 1 or 2 apart.
 constexpr bool asm_tile(int R2, int WR, int KW, int SX) {
-  return KILN_FP_ASM && R2 == 1 && WR == 1 && KW <= 5 && (SX == 1 || SX == 2);
+  return KILN_FP_ASM && R2 <= 255 && (WR - R2) * KW * 16 <= 4095 && KW <= 5 && (SX == 1 || SX == 2);
 }
 
 // The tiles of one output row: outputs i (of 4 or 1) x pixels p (of 4 or 1) accumulate b[i] plus,
@@ -681,10 +693,11 @@ inline void tile4x4(const float* x, const float* w, const float* b, float* y, Ac
 #if KILN_FP_ASM
   if (asm_tile(R2, WR, KW, SX)) {
     float acc[16];
-    if (KW == 1 && SX == 1)
+    if (R2 == 1 && WR == 1 && KW == 1 && SX == 1)
       fma_tile4x4<R, XS>(x, w, b, acc);  // pointwise: R steps of four pixels
     else
-      fma_tile4x4_taps<R, KW <= 5 ? KW : 1, XS, SX == 2 ? 2 : 1, DX>(x, w, b, acc);
+      fma_tile4x4_taps<R, R2 <= 255 ? R2 : 1, asm_tile(R2, WR, KW, SX) ? WR : (R2 <= 255 ? R2 : 1), KW <= 5 ? KW : 1,
+                       XS, XS2, SX == 2 ? 2 : 1, DX>(x, w, b, acc);
     KILN_UNROLL
     for (int i = 0; i < 4; ++i) {
       y[i * YS] = act(acc[i * 4]), y[i * YS + 1] = act(acc[i * 4 + 1]);

@@ -6,12 +6,13 @@ on Arm FPUs) on awkward shapes: pointwise convolutions out of place and in place
 and smaller than the input), with channel counts that are not multiples of 4 (or 2: the odd
 multiply-add step), one input channel, pixel counts not a multiple of 4 and fused Relu, Clip(0, 6),
 LeakyRelu; convolutions through the row buffer with 1 to 5 taps per row at stride 1, 2 and 3, dilated;
-depthwise at stride 1 and 2 with padding; fully connected layers (Gemm, MatMul with a
+depthwise at stride 1 and 2 with padding; a convolution read in place (no row buffer) with kernel rows cut by the padding; fully connected layers (Gemm, MatMul with a
 constant B) whose K leaves every remainder mod 4 (and K < 4), whose N is not a multiple of 8 or 4,
 with several rows of A, alpha and beta, transposed A. `kiln verify` compares QEMU's outputs with
 kiln's reference evaluation and with the host build's (which runs the C loops).
 
-float_kernels/   model.onnx, input_0.pb (x [1, 5, 7, 9]), input_1.pb (a [3, 7]), input_2.pb (z [1, 3, 20, 23])
+float_kernels/   model.onnx, input_0.pb (x [1, 5, 7, 9]), input_1.pb (a [3, 7]), input_2.pb (z [1, 3, 20, 23]),
+                 input_3.pb (v [1, 2, 40, 20])
 
 Run from the repository root: /usr/bin/python3 tests/qemu/make_float_models.py
 """
@@ -48,6 +49,12 @@ def main():
             outs.append(name)
         return name
 
+    # First, at the arena's peak (its row buffer would raise the arena): a convolution reading its
+    # input directly (conv2d_blocked_direct), 10x4 at stride 2 as KWS's first layer, kernel rows
+    # cut by the padding at the top and bottom, 22 outputs.
+    d = conv("direct", "v", 2, 22, (10, 4), act="relu", strides=[2, 2], pads=[5, 1, 4, 1])
+    nodes.append(helper.make_node("GlobalAveragePool", [d], ["direct_pool"], "direct_pool"))
+    outs.append("direct_pool")
     # Pointwise out of place (x is the graph input: it stays), 63 pixels, 5 -> 7 channels.
     conv("pw_out", "x", 5, 7, (1, 1), act="relu", out=True)
     conv("pw_leaky", "x", 5, 9, (1, 1), act="leaky", out=True, bias=False)
@@ -96,7 +103,8 @@ def main():
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 5, 7, 9])
     a = helper.make_tensor_value_info("a", TensorProto.FLOAT, [3, 7])
     z = helper.make_tensor_value_info("z", TensorProto.FLOAT, [1, 3, 20, 23])
-    graph = helper.make_graph(nodes, "float_kernels", [x, a, z],
+    v = helper.make_tensor_value_info("v", TensorProto.FLOAT, [1, 2, 40, 20])
+    graph = helper.make_graph(nodes, "float_kernels", [x, a, z, v],
                               [helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for o in outs], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="kiln-tests")
     model.ir_version = 7
@@ -109,7 +117,7 @@ def main():
     os.makedirs(d, exist_ok=True)
     onnx.save(model, os.path.join(d, "model.onnx"))
     for i, (n, v) in enumerate([("x", rng.uniform(-1, 1, (1, 5, 7, 9))), ("a", rng.uniform(-1, 1, (3, 7))),
-                                 ("z", rng.uniform(-1, 1, (1, 3, 20, 23)))]):
+                                 ("z", rng.uniform(-1, 1, (1, 3, 20, 23))), ("v", rng.uniform(-1, 1, (1, 2, 40, 20)))]):
         with open(os.path.join(d, f"input_{i}.pb"), "wb") as fh:
             fh.write(numpy_helper.from_array(v.astype(np.float32), n).SerializeToString())
 
