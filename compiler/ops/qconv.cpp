@@ -69,8 +69,9 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
   return v;
 }
 
-// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension).
-enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col };
+// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension),
+// and on cores without it the depthwise kernel of runtime/kiln_int8_nodsp.h.
+enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col, kDepthwisePlane };
 
 bool is_pointwise(const Geom& g) {
   const Window& k = g.w;
@@ -79,7 +80,8 @@ bool is_pointwise(const Geom& g) {
 }
 
 FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
-  if (!ctx.has_target() || !ctx.target().has_dsp || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  if (!ctx.has_target() || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  if (!ctx.target().has_dsp) return g.G == g.C && g.M == g.C ? FastKind::kDepthwisePlane : FastKind::kNone;
   const Window& k = g.w;
   if (is_pointwise(g)) return FastKind::kPointwise;
   if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
@@ -106,6 +108,8 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
     case FastKind::kPointwise: return (g.C + 3) / 4 * 4 * 4;
     case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
     case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
+    case FastKind::kDepthwisePlane:
+      return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
     case FastKind::kNone: break;
   }
   return 0;
@@ -267,7 +271,7 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
                                acc_bounds(weff, g.M, per_m, b, x.dtype, zx));
   }
   std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-  if (fast != FastKind::kNone) ctx.include("kiln_int8_fast.h");
+  if (fast != FastKind::kNone) ctx.include(fast == FastKind::kDepthwisePlane ? "kiln_int8_nodsp.h" : "kiln_int8_fast.h");
   CsrWeights csr;
   bool sparse = false, sparse_done = false;
   for (int64_t n = 0; n < g.N; ++n) {
@@ -284,6 +288,14 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
       ctx.w().line("kiln::qdepthwise3x3_fast<{}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});", g.C, k.H,
                    k.W, k.OH, k.OW, k.SH, k.PT, k.PL, ctx.in_ptr(io.x), xo, wsym, bsym, zx, ctx.out_ptr(0), yo,
                    ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (fast == FastKind::kDepthwisePlane) {  // in place too (y == x): see the kernel
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      ctx.w().line(
+          "kiln::qdepthwise_plane<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
+          zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(x.dtype), out);
       continue;
     }
     if (fast == FastKind::kIm2col) {

@@ -1,0 +1,90 @@
+// kiln runtime: int8 kernels for cores whose multiplier forms one product per instruction (no DSP
+// extension: Cortex-M0+, M3, RV32IMAC). The compiler picks them by capability (a core without
+// `dsp` in targets/cores.def, compiler/ops/qconv.cpp); results equal the reference kernels of
+// kiln_int8.h bit for bit (the same integer products and sums, the same output stage).
+#ifndef KILN_INT8_NODSP_H_
+#define KILN_INT8_NODSP_H_
+
+#include "kiln_int8.h"
+
+#if defined(__clang__)
+#define KILN_I8_UNROLL _Pragma("unroll")
+#elif defined(__GNUC__)
+#define KILN_I8_UNROLL _Pragma("GCC unroll 16")
+#else
+#define KILN_I8_UNROLL
+#endif
+
+namespace kiln {
+
+// Depthwise convolution (group = C = M, constant weights without zero point, bias folded with
+// the input zero point as for qconv2d) through a padded plane: each channel is copied into
+// `plane` [HP, WP] (planned scratch) with the padding set to x_zp, the real zero, so every output
+// is a full window with no bounds checks (the reference adds x_zp times the skipped weights back,
+// the same sum). Outputs go four along a row, the window's weights and taps unrolled. In place
+// (y == x, OH * OW <= H * W): channel c's outputs land at or below its input, in the plane by then.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename XT, typename WT, typename YT, typename Out>
+inline void qdepthwise_plane(const XT* x, const WT* w, const int32_t* bias, int32_t x_zp, YT* y, XT* plane,
+                             Out out) {
+  constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
+  constexpr int kLeft = PL < WP ? PL : WP;                          // fill, then input, then fill
+  constexpr int kEnd = W + PL < WP ? W + PL : WP;
+  constexpr int OW4 = OW / 4 * 4;
+  const XT fill = static_cast<XT>(x_zp);
+  for (int c = 0; c < C; ++c) {
+    const XT* xc = x + c * H * W;
+    for (int r = 0; r < HP; ++r) {
+      XT* d = plane + r * WP;
+      const int ih = r - PT;
+      if (ih < 0 || ih >= H) {
+        for (int i = 0; i < WP; ++i) d[i] = fill;
+        continue;
+      }
+      int i = 0;
+      for (; i < kLeft; ++i) d[i] = fill;
+      for (; i < kEnd; ++i) d[i] = xc[ih * W + i - PL];
+      for (; i < WP; ++i) d[i] = fill;
+    }
+    int32_t wk[KH * KW];
+    KILN_I8_UNROLL
+    for (int i = 0; i < KH * KW; ++i) wk[i] = w[c * KH * KW + i];
+    const int32_t b = bias[c];
+    YT* yc = y + c * OH * OW;
+    for (int oh = 0; oh < OH; ++oh) {
+      const XT* xr = plane + oh * SH * WP;
+      YT* yr = yc + oh * OW;
+      int ow = 0;
+      for (; ow < OW4; ow += 4) {
+        int32_t a0 = b, a1 = b, a2 = b, a3 = b;
+        KILN_I8_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_I8_UNROLL
+          for (int kw = 0; kw < KW; ++kw) {
+            const XT* xt = xr + kh * DH * WP + ow * SW + kw * DW;
+            const int32_t wv = wk[kh * KW + kw];
+            a0 += static_cast<int32_t>(xt[0]) * wv;
+            a1 += static_cast<int32_t>(xt[SW]) * wv;
+            a2 += static_cast<int32_t>(xt[2 * SW]) * wv;
+            a3 += static_cast<int32_t>(xt[3 * SW]) * wv;
+          }
+        }
+        yr[ow] = out(a0, c), yr[ow + 1] = out(a1, c), yr[ow + 2] = out(a2, c), yr[ow + 3] = out(a3, c);
+      }
+      for (; ow < OW; ++ow) {
+        int32_t a = b;
+        KILN_I8_UNROLL
+        for (int kh = 0; kh < KH; ++kh) {
+          KILN_I8_UNROLL
+          for (int kw = 0; kw < KW; ++kw)
+            a += static_cast<int32_t>(xr[kh * DH * WP + ow * SW + kw * DW]) * wk[kh * KW + kw];
+        }
+        yr[ow] = out(a, c);
+      }
+    }
+  }
+}
+
+}  // namespace kiln
+
+#endif  // KILN_INT8_NODSP_H_
