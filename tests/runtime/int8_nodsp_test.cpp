@@ -1,0 +1,77 @@
+// The int8 kernels for cores without DSP (runtime/kiln_int8_nodsp.h) equal the reference kernels
+// of kiln_int8.h bit for bit, out of place and in place.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <vector>
+
+#include "runtime/kiln_int8_nodsp.h"
+
+namespace {
+
+// Output stage with a per-channel effect, so a wrong channel index shows.
+struct ShiftOut {
+  int8_t operator()(int32_t acc, int m) const {
+    int32_t v = (acc >> 6) + m;
+    return static_cast<int8_t>(v < -128 ? -128 : (v > 127 ? 127 : v));
+  }
+};
+// The accumulator itself: every sum compared exactly.
+struct RawOut {
+  int32_t operator()(int32_t acc, int) const { return acc; }
+};
+
+// qdepthwise_plane against qconv2d (group = C) on full-range int8 (or uint8) inputs with the
+// zero point folded into the bias as the compiler does (bias = B - x_zp * wsum).
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename XT>
+void check_depthwise(int32_t x_zp) {
+  std::mt19937 rng(C * 1000 + H * 10 + SH);
+  std::uniform_int_distribution<int> dx(static_cast<XT>(-1) < 0 ? -128 : 0, static_cast<XT>(-1) < 0 ? 127 : 255);
+  std::uniform_int_distribution<int> dw(-128, 127);
+  std::vector<XT> x(C * H * W);
+  std::vector<int8_t> w(C * KH * KW);
+  std::vector<int32_t> bias(C), wsum(C, 0);
+  for (auto& v : x) v = static_cast<XT>(dx(rng));
+  for (auto& v : w) v = static_cast<int8_t>(dw(rng));
+  for (int c = 0; c < C; ++c) {
+    for (int i = 0; i < KH * KW; ++i) wsum[c] += w[c * KH * KW + i];
+    bias[c] = dw(rng) * 40 - x_zp * wsum[c];
+  }
+  constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
+  std::vector<XT> plane(HP * WP, static_cast<XT>(7));  // stale values must not leak in
+  std::vector<int32_t> want(C * OH * OW), got(C * OH * OW);
+  kiln::qconv2d<C, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW, C>(x.data(), w.data(), bias.data(), wsum.data(),
+                                                                        x_zp, want.data(), RawOut{});
+  kiln::qdepthwise_plane<C, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(x.data(), w.data(), bias.data(), x_zp,
+                                                                          got.data(), plane.data(), RawOut{});
+  CHECK(got == want);
+  // In place, through the 8-bit output stage: the output over its own input.
+  std::vector<int8_t> want8(C * OH * OW);
+  kiln::qconv2d<C, H, W, C, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW, C>(x.data(), w.data(), bias.data(), wsum.data(),
+                                                                        x_zp, want8.data(), ShiftOut{});
+  if (sizeof(XT) == 1 && OH * OW <= H * W) {
+    std::vector<XT> xy = x;
+    kiln::qdepthwise_plane<C, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(
+        xy.data(), w.data(), bias.data(), x_zp, reinterpret_cast<int8_t*>(xy.data()), plane.data(), ShiftOut{});
+    for (int i = 0; i < C * OH * OW; ++i) CHECK(static_cast<int8_t>(xy[i]) == want8[i]);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("qdepthwise_plane equals the reference depthwise convolution bit for bit", "[runtime][int8]") {
+  SECTION("3x3, stride 1, pads on every side, odd width") {
+    check_depthwise<5, 9, 11, 3, 3, 10, 10, 1, 1, 1, 0, 1, 1, int8_t>(-3);  // pads: top 1, left 0, bottom 2, right 1
+  }
+  SECTION("3x3, stride 2, padded and not, uint8 with a zero point") {
+    check_depthwise<3, 9, 11, 3, 3, 5, 6, 2, 2, 1, 1, 1, 1, uint8_t>(131);
+    check_depthwise<4, 9, 11, 3, 3, 4, 5, 2, 2, 0, 0, 1, 1, int8_t>(17);
+  }
+  SECTION("5x3 dilated, stride 2 by 1, a width of 4 outputs and one") {
+    check_depthwise<2, 12, 9, 5, 3, 4, 5, 2, 1, 2, 0, 2, 2, int8_t>(-128);
+  }
+  SECTION("KWS's shape: 25x5, 3x3, pad 1") {
+    check_depthwise<6, 25, 5, 3, 3, 25, 5, 1, 1, 1, 1, 1, 1, int8_t>(0);
+  }
+}
