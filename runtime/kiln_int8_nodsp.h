@@ -85,6 +85,30 @@ inline void qdepthwise_plane(const XT* x, const WT* w, const int32_t* bias, int3
   }
 }
 
+// y[i] = quantize() of x[i] per tensor into 8 bits, without float arithmetic (a division and a
+// rounding are library calls on a core without an FPU): t[j] (255 entries, computed by the
+// compiler, compiler/ops/quantize_linear.cpp) is the order key of the smallest float quantized to
+// lo + j + 1 or more, so the output is lo plus the count of thresholds at or below x's key, found
+// in eight steps. NaN gives lo, as quantize(). y may be x's bytes (in place: y[i] after x[i] is read).
+template <int N, typename YT>
+inline void quantize_thresholds(const float* x, const int32_t* t, YT* y) {
+  for (int i = 0; i < N; ++i) {
+    int32_t b;
+    __builtin_memcpy(&b, x + i, sizeof b);
+    const int32_t key = b ^ ((b >> 31) & 0x7FFFFFFF);
+    int q = key >= t[127] ? 128 : 0;
+    q += key >= t[q + 63] ? 64 : 0;
+    q += key >= t[q + 31] ? 32 : 0;
+    q += key >= t[q + 15] ? 16 : 0;
+    q += key >= t[q + 7] ? 8 : 0;
+    q += key >= t[q + 3] ? 4 : 0;
+    q += key >= t[q + 1] ? 2 : 0;
+    q += key >= t[q] ? 1 : 0;
+    if ((b & 0x7FFFFFFF) > 0x7F800000) q = 0;
+    y[i] = static_cast<YT>(QRange<YT>::lo + q);
+  }
+}
+
 }  // namespace kiln
 
 #endif  // KILN_INT8_NODSP_H_

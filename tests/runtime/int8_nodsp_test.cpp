@@ -2,9 +2,11 @@
 // of kiln_int8.h bit for bit, out of place and in place.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <random>
 #include <vector>
 
+#include "compiler/ops/quant_util.h"
 #include "runtime/kiln_int8_nodsp.h"
 
 namespace {
@@ -74,4 +76,48 @@ TEST_CASE("qdepthwise_plane equals the reference depthwise convolution bit for b
   SECTION("KWS's shape: 25x5, 3x3, pad 1") {
     check_depthwise<6, 25, 5, 3, 3, 25, 5, 1, 1, 1, 1, 1, 1, int8_t>(0);
   }
+}
+
+namespace {
+
+// quantize_thresholds with the compiler's table against quantize() on values around every
+// rounding boundary (ties included), extremes, zeros of both signs, subnormals, infinities, NaN.
+template <typename YT>
+void check_quantize(float s, int32_t z) {
+  const int32_t lo = kiln::QRange<YT>::lo, hi = kiln::QRange<YT>::hi;
+  std::vector<int32_t> t = kiln::quantize_thresholds(s, z, lo, hi);
+  REQUIRE(t.size() == 255u);
+  std::vector<float> x = {0.0f, -0.0f, 1e-45f, -1e-45f, 1e-38f, 3e38f, -3e38f, __builtin_inff(), -__builtin_inff(),
+                          __builtin_nanf(""), -__builtin_nanf("")};
+  for (int k = -300; k <= 300; ++k) {
+    const float b = (static_cast<float>(k) + 0.5f) * s;  // near a tie of round(x / s)
+    x.push_back(b);
+    x.push_back(std::nextafter(b, 1e30f));
+    x.push_back(std::nextafter(b, -1e30f));
+    x.push_back(static_cast<float>(k) * s);
+  }
+  std::mt19937 rng(static_cast<uint32_t>(z + 1000));
+  std::uniform_real_distribution<float> d(-200.0f * s, 200.0f * s);
+  for (int i = 0; i < 20000; ++i) x.push_back(d(rng));
+  const int n = static_cast<int>(x.size());
+  std::vector<YT> want(n), got(n);
+  const YT zp = static_cast<YT>(z);
+  for (int i = 0; i < n; ++i) {  // the reference kernel, element by element
+    kiln::quantize<1, 1, 1>(&x[i], &s, &zp, &want[i]);
+    kiln::quantize_thresholds<1>(&x[i], t.data(), &got[i]);
+  }
+  for (int i = 0; i < n; ++i) {
+    INFO("x = " << x[i]);
+    CHECK(static_cast<int>(got[i]) == static_cast<int>(want[i]));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("quantize_thresholds equals quantize() on every boundary, int8 and uint8", "[runtime][int8]") {
+  check_quantize<int8_t>(0.0078125f, 0);     // a power of two: exact ties
+  check_quantize<int8_t>(0.0236f, -13);
+  check_quantize<uint8_t>(0.0039215689f, 0);  // 1 / 255
+  check_quantize<uint8_t>(0.37f, 131);
+  check_quantize<int8_t>(1e-30f, 5);         // tiny scale: everything saturates but zeros
 }
