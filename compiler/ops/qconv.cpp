@@ -70,8 +70,8 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
 }
 
 // The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension),
-// and on cores without it the depthwise kernel of runtime/kiln_int8_nodsp.h.
-enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col, kDepthwisePlane };
+// and on cores without it the depthwise and row-buffer kernels of runtime/kiln_int8_nodsp.h.
+enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col, kDepthwisePlane, kRowsPlain };
 
 bool is_pointwise(const Geom& g) {
   const Window& k = g.w;
@@ -81,7 +81,10 @@ bool is_pointwise(const Geom& g) {
 
 FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
   if (!ctx.has_target() || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
-  if (!ctx.target().has_dsp) return g.G == g.C && g.M == g.C ? FastKind::kDepthwisePlane : FastKind::kNone;
+  if (!ctx.target().has_dsp) {
+    if (g.G == g.C && g.M == g.C) return FastKind::kDepthwisePlane;
+    return g.G == 1 && !is_pointwise(g) ? FastKind::kRowsPlain : FastKind::kNone;
+  }
   const Window& k = g.w;
   if (is_pointwise(g)) return FastKind::kPointwise;
   if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
@@ -110,6 +113,7 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
     case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
     case FastKind::kDepthwisePlane:
       return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
+    case FastKind::kRowsPlain: return g.C * k.KH * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
     case FastKind::kNone: break;
   }
   return 0;
@@ -271,7 +275,8 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
                                acc_bounds(weff, g.M, per_m, b, x.dtype, zx));
   }
   std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-  if (fast != FastKind::kNone) ctx.include(fast == FastKind::kDepthwisePlane ? "kiln_int8_nodsp.h" : "kiln_int8_fast.h");
+  const bool nodsp = fast == FastKind::kDepthwisePlane || fast == FastKind::kRowsPlain;
+  if (fast != FastKind::kNone) ctx.include(nodsp ? "kiln_int8_nodsp.h" : "kiln_int8_fast.h");
   CsrWeights csr;
   bool sparse = false, sparse_done = false;
   for (int64_t n = 0; n < g.N; ++n) {
@@ -296,6 +301,14 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
           "kiln::qdepthwise_plane<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
           g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
           zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (fast == FastKind::kRowsPlain) {
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      ctx.w().line(
+          "kiln::qconv2d_rows<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym,
+          bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(x.dtype), out);
       continue;
     }
     if (fast == FastKind::kIm2col) {
@@ -356,6 +369,8 @@ int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
   Geom g;
   if (!resolve(ctx, io, &g)) return 0;
   const FastKind fast = fast_kind(ctx, io, g);
+  // The row buffer is optional: plan-memory drops it where it would raise the arena (qconv2d runs).
+  if (fast == FastKind::kRowsPlain) ctx.node().set_int("kiln_scratch_optional", 1);
   if (fast != FastKind::kNone) return fast_scratch_bytes(fast, g);
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;
