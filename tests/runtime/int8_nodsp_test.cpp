@@ -60,7 +60,51 @@ void check_depthwise(int32_t x_zp) {
   }
 }
 
+// qconv2d_rows against qconv2d (one group) the same way, with int16 weights too (a weight zero
+// point that does not fit int8 after subtraction).
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename XT, typename WT>
+void check_rows(int32_t x_zp) {
+  constexpr int K = C * KH * KW;
+  std::mt19937 rng(C * 31 + M * 7 + KH);
+  std::uniform_int_distribution<int> dx(static_cast<XT>(-1) < 0 ? -128 : 0, static_cast<XT>(-1) < 0 ? 127 : 255);
+  std::uniform_int_distribution<int> dw(sizeof(WT) == 1 ? -128 : -255, 127);
+  std::vector<XT> x(C * H * W);
+  std::vector<WT> w(M * K);
+  std::vector<int32_t> bias(M), wsum(M, 0);
+  for (auto& v : x) v = static_cast<XT>(dx(rng));
+  for (auto& v : w) v = static_cast<WT>(dw(rng));
+  for (int m = 0; m < M; ++m) {
+    for (int i = 0; i < K; ++i) wsum[m] += w[m * K + i];
+    bias[m] = dw(rng) * 40 - x_zp * wsum[m];
+  }
+  constexpr int WP = (OW - 1) * SW + (KW - 1) * DW + 1;
+  std::vector<XT> rows(C * KH * WP, static_cast<XT>(9));
+  std::vector<int32_t> want(M * OH * OW), got(M * OH * OW);
+  kiln::qconv2d<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW, 1>(x.data(), w.data(), bias.data(), wsum.data(),
+                                                                        x_zp, want.data(), RawOut{});
+  kiln::qconv2d_rows<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(x.data(), w.data(), bias.data(), x_zp,
+                                                                         got.data(), rows.data(), RawOut{});
+  CHECK(got == want);
+}
+
 }  // namespace
+
+TEST_CASE("qconv2d_rows equals the reference convolution bit for bit", "[runtime][int8]") {
+  SECTION("3x3, stride 1, pads on every side, odd channel counts, 10 pixels a row") {
+    check_rows<3, 7, 10, 5, 3, 3, 8, 10, 1, 1, 1, 1, 1, 1, int8_t, int8_t>(-7);  // pads 1, 1, 2, 1
+  }
+  SECTION("3x2 dilated, stride 2, uint8 with a zero point, int16 weights") {
+    check_rows<2, 9, 11, 4, 3, 2, 4, 5, 2, 2, 2, 1, 2, 2, uint8_t, int16_t>(200);
+  }
+  SECTION("10x4 at stride 2 (KWS's first layer), one input channel") {
+    check_rows<1, 49, 10, 6, 10, 4, 25, 5, 2, 2, 4, 1, 1, 1, int8_t, int8_t>(3);
+  }
+  SECTION("1x1 at stride 2, 5x1") {
+    check_rows<4, 6, 7, 3, 1, 1, 3, 4, 2, 2, 0, 0, 1, 1, int8_t, int8_t>(0);
+    check_rows<2, 8, 5, 2, 5, 1, 8, 5, 1, 1, 2, 0, 1, 1, int8_t, int8_t>(-128);
+  }
+}
 
 TEST_CASE("qdepthwise_plane equals the reference depthwise convolution bit for bit", "[runtime][int8]") {
   SECTION("3x3, stride 1, pads on every side, odd width") {
