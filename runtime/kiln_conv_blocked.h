@@ -32,7 +32,585 @@
 #define KILN_UNROLL_2
 #endif
 
+// The multiply-add loops of the 4 x 4 tile and of the fully connected kernel in inline assembly,
+// on Arm cores whose FPU has 32 single-precision registers (FPv4-SP-D16 and later: Cortex-M4F,
+// M7, M33, M55): GCC loads every value with its own VLDR, so a step of 16 VFMA costs 8 loads
+// (and 8 outputs of a matrix-vector product 17 instructions); one VLDM loads four (or a pixel's
+// four values) at once. Needs an optimizing build (at -O0 the C loops run); KILN_NO_ASM keeps them.
+#if defined(__arm__) && defined(__thumb2__) && defined(__ARM_FP) && (__ARM_FP & 4) && defined(__OPTIMIZE__) && \
+    !defined(KILN_NO_ASM) && !defined(__SOFTFP__)
+#define KILN_FP_ASM 1
+#else
+#define KILN_FP_ASM 0
+#endif
+
+// A layer's kernel is a function of its own: its loops get registers allocated for them alone,
+// not as a part of the whole model's invoke function (where, inlined, their instruction counts
+// moved by 5-10 % with unrelated changes to other layers).
+#if defined(__GNUC__)
+#define KILN_LAYER __attribute__((noinline))
+#else
+#define KILN_LAYER
+#endif
+
 namespace kiln {
+
+#if KILN_FP_ASM
+// One step of the 4 x 4 tile: accumulator s(16 + 4 i + p) += w_i (s4-s7 or s12-s15) * x_p (s0-s3
+// or s8-s11).
+#define KILN_FMA4X4(X0, X1, X2, X3, W0, W1, W2, W3)                                              \
+  "vfma.f32 s16, " W0 ", " X0 "\n\tvfma.f32 s17, " W0 ", " X1 "\n\t"                            \
+  "vfma.f32 s18, " W0 ", " X2 "\n\tvfma.f32 s19, " W0 ", " X3 "\n\t"                            \
+  "vfma.f32 s20, " W1 ", " X0 "\n\tvfma.f32 s21, " W1 ", " X1 "\n\t"                            \
+  "vfma.f32 s22, " W1 ", " X2 "\n\tvfma.f32 s23, " W1 ", " X3 "\n\t"                            \
+  "vfma.f32 s24, " W2 ", " X0 "\n\tvfma.f32 s25, " W2 ", " X1 "\n\t"                            \
+  "vfma.f32 s26, " W2 ", " X2 "\n\tvfma.f32 s27, " W2 ", " X3 "\n\t"                            \
+  "vfma.f32 s28, " W3 ", " X0 "\n\tvfma.f32 s29, " W3 ", " X1 "\n\t"                            \
+  "vfma.f32 s30, " W3 ", " X2 "\n\tvfma.f32 s31, " W3 ", " X3 "\n\t"
+#define KILN_FP_CLOBBERS                                                                              \
+  "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15", \
+      "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", "s24", "s25", "s26", "s27", "s28", "s29", \
+      "s30", "s31", "cc", "memory"
+
+// acc[i * 4 + p] = b[i] + sum over k < K of w[k * 4 + i] * x[k * XS + p] (w packed by pack_rows4),
+// the same multiply-adds in the same order as tile4x4's (GCC contracts those into VFMA too):
+// per pair of steps two VLDM of pixels, two of weights, 32 VFMA and the loop's two instructions.
+template <int K, int XS>
+__attribute__((always_inline)) inline void fma_tile4x4(const float* x, const float* w, const float* b, float* acc) {
+  static_assert(K >= 1, "at least one step");
+  int n = K / 2;
+  __asm__ volatile(
+      "vldm %[b], {s8-s11}\n\t"
+      "vmov.f32 s16, s8\n\tvmov.f32 s17, s8\n\tvmov.f32 s18, s8\n\tvmov.f32 s19, s8\n\t"
+      "vmov.f32 s20, s9\n\tvmov.f32 s21, s9\n\tvmov.f32 s22, s9\n\tvmov.f32 s23, s9\n\t"
+      "vmov.f32 s24, s10\n\tvmov.f32 s25, s10\n\tvmov.f32 s26, s10\n\tvmov.f32 s27, s10\n\t"
+      "vmov.f32 s28, s11\n\tvmov.f32 s29, s11\n\tvmov.f32 s30, s11\n\tvmov.f32 s31, s11\n\t"
+      ".if %c[pairs]\n"
+      "1:\n\t"
+      ".if %c[xs] == 16\n\t"
+      "vldm %[x]!, {s0-s3}\n\t"
+      "vldm %[w]!, {s4-s7}\n\t"
+      "vldm %[x]!, {s8-s11}\n\t"
+      ".else\n\t"
+      "vldm %[x], {s0-s3}\n\t"
+      "add %[x], %[x], %[xsr]\n\t"
+      "vldm %[w]!, {s4-s7}\n\t"
+      "vldm %[x], {s8-s11}\n\t"
+      "add %[x], %[x], %[xsr]\n\t"
+      ".endif\n\t"
+      "vldm %[w]!, {s12-s15}\n\t"
+      KILN_FMA4X4("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7")
+      KILN_FMA4X4("s8", "s9", "s10", "s11", "s12", "s13", "s14", "s15")
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      ".endif\n\t"
+      ".if %c[odd]\n\t"
+      "vldm %[x], {s0-s3}\n\t"
+      "vldm %[w], {s4-s7}\n\t"
+      KILN_FMA4X4("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7")
+      ".endif\n\t"
+      "vstm %[acc], {s16-s31}\n\t"
+      : [x] "+r"(x), [w] "+r"(w), [n] "+r"(n)
+      : [b] "r"(b), [acc] "r"(acc), [xsr] "r"(XS * 4), [xs] "i"(XS * 4), [pairs] "i"(K / 2), [odd] "i"(K % 2)
+      : KILN_FP_CLOBBERS);
+}
+
+// The same tile over R x R2 rows of KW taps (a convolution's row buffer, see conv2d_blocked, or
+// the input itself, see conv2d_blocked_direct): acc[i * 4 + p] = b[i] + sum over r < R, r2 < R2,
+// kw < KW of w[((r * WR + r2) * KW + kw) * 4 + i] * x[r * XS + r2 * XS2 + p * SX + kw * DX], for
+// pixel strides SX of 1 or 2 and KW <= 5. Per tap one VLDM of the four pixels' values (eight at
+// stride 2, every other one used), one of the weights, 16 VFMA and the step to the next tap.
+#define KILN_TAP                                                                                  \
+  ".if %c[sx] == 1\n\tvldm %[x], {s0-s3}\n\t.else\n\tvldm %[x], {s0-s7}\n\t.endif\n\t"            \
+  "add %[x], %[x], #%c[dx]\n\t"                                                                 \
+  "vldm %[w]!, {s8-s11}\n\t"                                                                     \
+  ".if %c[sx] == 1\n\t" KILN_FMA4X4("s0", "s1", "s2", "s3", "s8", "s9", "s10", "s11")            \
+  ".else\n\t" KILN_FMA4X4("s0", "s2", "s4", "s6", "s8", "s9", "s10", "s11") ".endif\n\t"
+#define KILN_TAPS_ASM(TAPS)                                                                       \
+  __asm__ volatile(                                                                               \
+      "vldm %[b], {s8-s11}\n\t"                                                                   \
+      "vmov.f32 s16, s8\n\tvmov.f32 s17, s8\n\tvmov.f32 s18, s8\n\tvmov.f32 s19, s8\n\t"            \
+      "vmov.f32 s20, s9\n\tvmov.f32 s21, s9\n\tvmov.f32 s22, s9\n\tvmov.f32 s23, s9\n\t"            \
+      "vmov.f32 s24, s10\n\tvmov.f32 s25, s10\n\tvmov.f32 s26, s10\n\tvmov.f32 s27, s10\n\t"        \
+      "vmov.f32 s28, s11\n\tvmov.f32 s29, s11\n\tvmov.f32 s30, s11\n\tvmov.f32 s31, s11\n"           \
+      "1:\n\t"                                                                                     \
+      ".if %c[nested]\n\tmovs %[m], #%c[r2]\n2:\n\t.endif\n\t" TAPS                                \
+      "add %[x], %[x], %[next]\n\t"                                                               \
+      ".if %c[nested]\n\t"                                                                        \
+      "subs %[m], %[m], #1\n\t"                                                                   \
+      "bne 2b\n\t"                                                                               \
+      "add %[x], %[x], %[next1]\n\t"                                                              \
+      ".if %c[wskip]\n\tadd %[w], %[w], #%c[wskip]\n\t.endif\n\t"                                  \
+      ".endif\n\t"                                                                                \
+      "subs %[n], %[n], #1\n\t"                                                                   \
+      "bne 1b\n\t"                                                                               \
+      "vstm %[acc], {s16-s31}\n\t"                                                               \
+      : [x] "+r"(x), [w] "+r"(w), [n] "+r"(n), [m] "=&r"(m)                                       \
+      : [b] "r"(b), [acc] "r"(acc), [next] "r"(((kNested ? XS2 : XS) - KW * DX) * 4),              \
+        [next1] "r"((XS - R2 * XS2) * 4), [sx] "i"(SX), [dx] "i"(DX * 4), [nested] "i"(kNested ? 1 : 0), \
+        [r2] "i"(R2), [wskip] "i"((WR - R2) * KW * 16)                                            \
+      : KILN_FP_CLOBBERS)
+template <int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX>
+__attribute__((always_inline)) inline void fma_tile4x4_taps(const float* x, const float* w, const float* b,
+                                                            float* acc) {
+  static_assert(R >= 1 && R2 >= 1 && R2 <= 255 && WR >= R2 && (WR - R2) * KW * 16 <= 4095 && KW >= 1 && KW <= 5 &&
+                    (SX == 1 || SX == 2),
+                "the shapes written out below");
+  constexpr bool kNested = R2 > 1 || WR > 1;  // else one flat loop over the R rows
+  int n = R, m;
+  switch (KW) {
+    case 1: KILN_TAPS_ASM(KILN_TAP); break;
+    case 2: KILN_TAPS_ASM(KILN_TAP KILN_TAP); break;
+    case 3: KILN_TAPS_ASM(KILN_TAP KILN_TAP KILN_TAP); break;
+    case 4: KILN_TAPS_ASM(KILN_TAP KILN_TAP KILN_TAP KILN_TAP); break;
+    default: KILN_TAPS_ASM(KILN_TAP KILN_TAP KILN_TAP KILN_TAP KILN_TAP); break;
+  }
+}
+#undef KILN_TAPS_ASM
+#undef KILN_TAP
+
+// acc[j] = sum over k < K of a[k] * (j < 4 ? b0 : b1)[k * 4 + j % 4]: eight outputs of a
+// matrix-vector product, two blocks of pack_rows4, each value of a shared by eight VFMA; per four
+// steps one VLDM of a, eight of weights, 32 VFMA and the loop's two instructions.
+template <int K>
+__attribute__((always_inline)) inline void fma_dot8(const float* a, const float* b0, const float* b1, float* acc) {
+  int n = K / 4, z = 0;
+  // (Written out, not .irp/.rept: GCC sizes an asm statement by its lines when it places literal pools.)
+#define KILN_DOT8_STEP(X)                                                                          \
+  "vldm %[b0]!, {s4-s7}\n\tvldm %[b1]!, {s8-s11}\n\t"                                            \
+  "vfma.f32 s16, s4, " X "\n\tvfma.f32 s17, s5, " X "\n\tvfma.f32 s18, s6, " X "\n\t"             \
+  "vfma.f32 s19, s7, " X "\n\tvfma.f32 s20, s8, " X "\n\tvfma.f32 s21, s9, " X "\n\t"             \
+  "vfma.f32 s22, s10, " X "\n\tvfma.f32 s23, s11, " X "\n\t"
+  __asm__ volatile(
+      "vmov s16, %[z]\n\tvmov s17, %[z]\n\tvmov s18, %[z]\n\tvmov s19, %[z]\n\t"
+      "vmov s20, %[z]\n\tvmov s21, %[z]\n\tvmov s22, %[z]\n\tvmov s23, %[z]\n\t"
+      ".if %c[quads]\n"
+      "1:\n\t"
+      "vldm %[a]!, {s0-s3}\n\t"
+      KILN_DOT8_STEP("s0") KILN_DOT8_STEP("s1") KILN_DOT8_STEP("s2") KILN_DOT8_STEP("s3")
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      ".endif\n\t"
+      ".if %c[tail] >= 1\n\tvldm %[a]!, {s0}\n\t" KILN_DOT8_STEP("s0") ".endif\n\t"
+      ".if %c[tail] >= 2\n\tvldm %[a]!, {s0}\n\t" KILN_DOT8_STEP("s0") ".endif\n\t"
+      ".if %c[tail] >= 3\n\tvldm %[a]!, {s0}\n\t" KILN_DOT8_STEP("s0") ".endif\n\t"
+      "vstm %[acc], {s16-s23}\n\t"
+      : [a] "+r"(a), [b0] "+r"(b0), [b1] "+r"(b1), [n] "+r"(n)
+      : [acc] "r"(acc), [z] "r"(z), [quads] "i"(K / 4), [tail] "i"(K % 4)
+      : KILN_FP_CLOBBERS);
+#undef KILN_DOT8_STEP
+}
+// Depthwise 3x3 (undilated, stride SH x SW of 1 or 2): n blocks of four outputs in one output row
+// (two rows when TWO: the second YS floats after the first, its windows SH input rows lower), from
+// input rows XS floats apart starting at xr (the first window's top left), pixel blocks 4 x SW
+// apart. The nine weights stay in registers; each input row is one VLDM (six values, nine at
+// stride 2) feeding the 12 or 24 VFMA of the output rows whose windows hold it, in the order of the
+// C loops (kernel row, then tap). The activation (none, Relu or Clip(0, hi) on the bit pattern,
+// KIND 0, 1, 2) is applied on the way out.
+template <int SH, int SW, int XS, int YS, bool TWO, int KIND>
+__attribute__((always_inline)) inline void dw3x3_blocks(const float* xr, const float* w, const float* b, float* y,
+                                                         int n, int32_t hi) {
+  static_assert((SH == 1 || SH == 2) && (SW == 1 || SW == 2) && YS * 4 <= 4095, "the shapes written out");
+  const float* t;
+  int32_t v, v2;
+  __asm__ volatile(
+      "vldm %[w], {s9-s17}\n\t"
+      "vldr s26, [%[b]]\n\t"
+      "1:\n\t"
+      "vmov.f32 s18, s26\n\t"
+      "vmov.f32 s19, s26\n\t"
+      "vmov.f32 s20, s26\n\t"
+      "vmov.f32 s21, s26\n\t"
+      ".if %c[two]\n\t"
+      "vmov.f32 s22, s26\n\t"
+      "vmov.f32 s23, s26\n\t"
+      "vmov.f32 s24, s26\n\t"
+      "vmov.f32 s25, s26\n\t"
+      ".endif\n\t"
+      "mov %[t], %[xr]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s9, s0\n\t"
+      "vfma.f32 s18, s10, s1\n\t"
+      "vfma.f32 s18, s11, s2\n\t"
+      "vfma.f32 s19, s9, s1\n\t"
+      "vfma.f32 s19, s10, s2\n\t"
+      "vfma.f32 s19, s11, s3\n\t"
+      "vfma.f32 s20, s9, s2\n\t"
+      "vfma.f32 s20, s10, s3\n\t"
+      "vfma.f32 s20, s11, s4\n\t"
+      "vfma.f32 s21, s9, s3\n\t"
+      "vfma.f32 s21, s10, s4\n\t"
+      "vfma.f32 s21, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s9, s0\n\t"
+      "vfma.f32 s18, s10, s1\n\t"
+      "vfma.f32 s18, s11, s2\n\t"
+      "vfma.f32 s19, s9, s2\n\t"
+      "vfma.f32 s19, s10, s3\n\t"
+      "vfma.f32 s19, s11, s4\n\t"
+      "vfma.f32 s20, s9, s4\n\t"
+      "vfma.f32 s20, s10, s5\n\t"
+      "vfma.f32 s20, s11, s6\n\t"
+      "vfma.f32 s21, s9, s6\n\t"
+      "vfma.f32 s21, s10, s7\n\t"
+      "vfma.f32 s21, s11, s8\n\t"
+      ".endif\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s12, s0\n\t"
+      "vfma.f32 s18, s13, s1\n\t"
+      "vfma.f32 s18, s14, s2\n\t"
+      "vfma.f32 s19, s12, s1\n\t"
+      "vfma.f32 s19, s13, s2\n\t"
+      "vfma.f32 s19, s14, s3\n\t"
+      "vfma.f32 s20, s12, s2\n\t"
+      "vfma.f32 s20, s13, s3\n\t"
+      "vfma.f32 s20, s14, s4\n\t"
+      "vfma.f32 s21, s12, s3\n\t"
+      "vfma.f32 s21, s13, s4\n\t"
+      "vfma.f32 s21, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s12, s0\n\t"
+      "vfma.f32 s18, s13, s1\n\t"
+      "vfma.f32 s18, s14, s2\n\t"
+      "vfma.f32 s19, s12, s2\n\t"
+      "vfma.f32 s19, s13, s3\n\t"
+      "vfma.f32 s19, s14, s4\n\t"
+      "vfma.f32 s20, s12, s4\n\t"
+      "vfma.f32 s20, s13, s5\n\t"
+      "vfma.f32 s20, s14, s6\n\t"
+      "vfma.f32 s21, s12, s6\n\t"
+      "vfma.f32 s21, s13, s7\n\t"
+      "vfma.f32 s21, s14, s8\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s1\n\t"
+      "vfma.f32 s23, s10, s2\n\t"
+      "vfma.f32 s23, s11, s3\n\t"
+      "vfma.f32 s24, s9, s2\n\t"
+      "vfma.f32 s24, s10, s3\n\t"
+      "vfma.f32 s24, s11, s4\n\t"
+      "vfma.f32 s25, s9, s3\n\t"
+      "vfma.f32 s25, s10, s4\n\t"
+      "vfma.f32 s25, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s2\n\t"
+      "vfma.f32 s23, s10, s3\n\t"
+      "vfma.f32 s23, s11, s4\n\t"
+      "vfma.f32 s24, s9, s4\n\t"
+      "vfma.f32 s24, s10, s5\n\t"
+      "vfma.f32 s24, s11, s6\n\t"
+      "vfma.f32 s25, s9, s6\n\t"
+      "vfma.f32 s25, s10, s7\n\t"
+      "vfma.f32 s25, s11, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s18, s15, s0\n\t"
+      "vfma.f32 s18, s16, s1\n\t"
+      "vfma.f32 s18, s17, s2\n\t"
+      "vfma.f32 s19, s15, s1\n\t"
+      "vfma.f32 s19, s16, s2\n\t"
+      "vfma.f32 s19, s17, s3\n\t"
+      "vfma.f32 s20, s15, s2\n\t"
+      "vfma.f32 s20, s16, s3\n\t"
+      "vfma.f32 s20, s17, s4\n\t"
+      "vfma.f32 s21, s15, s3\n\t"
+      "vfma.f32 s21, s16, s4\n\t"
+      "vfma.f32 s21, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s18, s15, s0\n\t"
+      "vfma.f32 s18, s16, s1\n\t"
+      "vfma.f32 s18, s17, s2\n\t"
+      "vfma.f32 s19, s15, s2\n\t"
+      "vfma.f32 s19, s16, s3\n\t"
+      "vfma.f32 s19, s17, s4\n\t"
+      "vfma.f32 s20, s15, s4\n\t"
+      "vfma.f32 s20, s16, s5\n\t"
+      "vfma.f32 s20, s17, s6\n\t"
+      "vfma.f32 s21, s15, s6\n\t"
+      "vfma.f32 s21, s16, s7\n\t"
+      "vfma.f32 s21, s17, s8\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s1\n\t"
+      "vfma.f32 s23, s13, s2\n\t"
+      "vfma.f32 s23, s14, s3\n\t"
+      "vfma.f32 s24, s12, s2\n\t"
+      "vfma.f32 s24, s13, s3\n\t"
+      "vfma.f32 s24, s14, s4\n\t"
+      "vfma.f32 s25, s12, s3\n\t"
+      "vfma.f32 s25, s13, s4\n\t"
+      "vfma.f32 s25, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s2\n\t"
+      "vfma.f32 s23, s13, s3\n\t"
+      "vfma.f32 s23, s14, s4\n\t"
+      "vfma.f32 s24, s12, s4\n\t"
+      "vfma.f32 s24, s13, s5\n\t"
+      "vfma.f32 s24, s14, s6\n\t"
+      "vfma.f32 s25, s12, s6\n\t"
+      "vfma.f32 s25, s13, s7\n\t"
+      "vfma.f32 s25, s14, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 2\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s1\n\t"
+      "vfma.f32 s23, s10, s2\n\t"
+      "vfma.f32 s23, s11, s3\n\t"
+      "vfma.f32 s24, s9, s2\n\t"
+      "vfma.f32 s24, s10, s3\n\t"
+      "vfma.f32 s24, s11, s4\n\t"
+      "vfma.f32 s25, s9, s3\n\t"
+      "vfma.f32 s25, s10, s4\n\t"
+      "vfma.f32 s25, s11, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s9, s0\n\t"
+      "vfma.f32 s22, s10, s1\n\t"
+      "vfma.f32 s22, s11, s2\n\t"
+      "vfma.f32 s23, s9, s2\n\t"
+      "vfma.f32 s23, s10, s3\n\t"
+      "vfma.f32 s23, s11, s4\n\t"
+      "vfma.f32 s24, s9, s4\n\t"
+      "vfma.f32 s24, s10, s5\n\t"
+      "vfma.f32 s24, s11, s6\n\t"
+      "vfma.f32 s25, s9, s6\n\t"
+      "vfma.f32 s25, s10, s7\n\t"
+      "vfma.f32 s25, s11, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sh] == 1\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s1\n\t"
+      "vfma.f32 s23, s16, s2\n\t"
+      "vfma.f32 s23, s17, s3\n\t"
+      "vfma.f32 s24, s15, s2\n\t"
+      "vfma.f32 s24, s16, s3\n\t"
+      "vfma.f32 s24, s17, s4\n\t"
+      "vfma.f32 s25, s15, s3\n\t"
+      "vfma.f32 s25, s16, s4\n\t"
+      "vfma.f32 s25, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s2\n\t"
+      "vfma.f32 s23, s16, s3\n\t"
+      "vfma.f32 s23, s17, s4\n\t"
+      "vfma.f32 s24, s15, s4\n\t"
+      "vfma.f32 s24, s16, s5\n\t"
+      "vfma.f32 s24, s17, s6\n\t"
+      "vfma.f32 s25, s15, s6\n\t"
+      "vfma.f32 s25, s16, s7\n\t"
+      "vfma.f32 s25, s17, s8\n\t"
+      ".endif\n\t"
+      ".else\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s1\n\t"
+      "vfma.f32 s23, s13, s2\n\t"
+      "vfma.f32 s23, s14, s3\n\t"
+      "vfma.f32 s24, s12, s2\n\t"
+      "vfma.f32 s24, s13, s3\n\t"
+      "vfma.f32 s24, s14, s4\n\t"
+      "vfma.f32 s25, s12, s3\n\t"
+      "vfma.f32 s25, s13, s4\n\t"
+      "vfma.f32 s25, s14, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s12, s0\n\t"
+      "vfma.f32 s22, s13, s1\n\t"
+      "vfma.f32 s22, s14, s2\n\t"
+      "vfma.f32 s23, s12, s2\n\t"
+      "vfma.f32 s23, s13, s3\n\t"
+      "vfma.f32 s23, s14, s4\n\t"
+      "vfma.f32 s24, s12, s4\n\t"
+      "vfma.f32 s24, s13, s5\n\t"
+      "vfma.f32 s24, s14, s6\n\t"
+      "vfma.f32 s25, s12, s6\n\t"
+      "vfma.f32 s25, s13, s7\n\t"
+      "vfma.f32 s25, s14, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      ".if %c[two] && %c[sh] == 2\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vldm %[t], {s0-s5}\n\t"
+      ".else\n\t"
+      "vldm %[t], {s0-s8}\n\t"
+      ".endif\n\t"
+      "add %[t], %[t], %[xs]\n\t"
+      ".if %c[sw] == 1\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s1\n\t"
+      "vfma.f32 s23, s16, s2\n\t"
+      "vfma.f32 s23, s17, s3\n\t"
+      "vfma.f32 s24, s15, s2\n\t"
+      "vfma.f32 s24, s16, s3\n\t"
+      "vfma.f32 s24, s17, s4\n\t"
+      "vfma.f32 s25, s15, s3\n\t"
+      "vfma.f32 s25, s16, s4\n\t"
+      "vfma.f32 s25, s17, s5\n\t"
+      ".else\n\t"
+      "vfma.f32 s22, s15, s0\n\t"
+      "vfma.f32 s22, s16, s1\n\t"
+      "vfma.f32 s22, s17, s2\n\t"
+      "vfma.f32 s23, s15, s2\n\t"
+      "vfma.f32 s23, s16, s3\n\t"
+      "vfma.f32 s23, s17, s4\n\t"
+      "vfma.f32 s24, s15, s4\n\t"
+      "vfma.f32 s24, s16, s5\n\t"
+      "vfma.f32 s24, s17, s6\n\t"
+      "vfma.f32 s25, s15, s6\n\t"
+      "vfma.f32 s25, s16, s7\n\t"
+      "vfma.f32 s25, s17, s8\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      "add %[xr], %[xr], #%c[step]\n\t"
+      ".if %c[kind] == 0\n\t"
+      "vstr s18, [%[y], #0]\n\t"
+      "vstr s19, [%[y], #4]\n\t"
+      "vstr s20, [%[y], #8]\n\t"
+      "vstr s21, [%[y], #12]\n\t"
+      ".else\n\t"
+      "vmov %[v], %[v2], s18, s19\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[y], #0]\n\t"
+      "vmov %[v], %[v2], s20, s21\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[y], #8]\n\t"
+      ".endif\n\t"
+      ".if %c[two]\n\t"
+      "add %[t], %[y], #%c[ys]\n\t"
+      ".if %c[kind] == 0\n\t"
+      "vstr s22, [%[t], #0]\n\t"
+      "vstr s23, [%[t], #4]\n\t"
+      "vstr s24, [%[t], #8]\n\t"
+      "vstr s25, [%[t], #12]\n\t"
+      ".else\n\t"
+      "vmov %[v], %[v2], s22, s23\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[t], #0]\n\t"
+      "vmov %[v], %[v2], s24, s25\n\t"
+      "bic %[v], %[v], %[v], asr #31\n\t"
+      "bic %[v2], %[v2], %[v2], asr #31\n\t"
+      ".if %c[kind] == 2\n\t"
+      "cmp %[v], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v], %[hi]\n\t"
+      "cmp %[v2], %[hi]\n\t"
+      "it gt\n\t"
+      "movgt %[v2], %[hi]\n\t"
+      ".endif\n\t"
+      "strd %[v], %[v2], [%[t], #8]\n\t"
+      ".endif\n\t"
+      ".endif\n\t"
+      "add %[y], %[y], #16\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      : [xr] "+r"(xr), [y] "+r"(y), [n] "+r"(n), [t] "=&r"(t), [v] "=&r"(v), [v2] "=&r"(v2)
+      : [w] "r"(w), [b] "r"(b), [xs] "r"(XS * 4), [hi] "r"(hi), [sw] "i"(SW), [sh] "i"(SH), [two] "i"(TWO ? 1 : 0),
+        [kind] "i"(KIND), [step] "i"(16 * SW), [ys] "i"(YS * 4)
+      : KILN_FP_CLOBBERS);
+}
+// y[i] = x[i] for i < N (not overlapping), eight floats per VLDM/VSTM pair: the depthwise kernels'
+// copies into their padded plane and out of their one-channel temporary.
+template <int N>
+__attribute__((always_inline)) inline void copy_floats(const float* x, float* y) {
+  int n = N / 8;
+  __asm__ volatile(
+      ".if %c[n8]\n"
+      "1:\n\t"
+      "vldm %[x]!, {s0-s7}\n\t"
+      "vstm %[y]!, {s0-s7}\n\t"
+      "subs %[n], %[n], #1\n\t"
+      "bne 1b\n\t"
+      ".endif\n\t"
+      ".if %c[r] & 4\n\tvldm %[x]!, {s0-s3}\n\tvstm %[y]!, {s0-s3}\n\t.endif\n\t"
+      ".if %c[r] & 2\n\tvldm %[x]!, {s0-s1}\n\tvstm %[y]!, {s0-s1}\n\t.endif\n\t"
+      ".if %c[r] & 1\n\tvldm %[x]!, {s0}\n\tvstm %[y]!, {s0}\n\t.endif\n\t"
+      : [x] "+r"(x), [y] "+r"(y), [n] "+r"(n)
+      : [n8] "i"(N / 8), [r] "i"(N % 8)
+      : "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "cc", "memory");
+}
+#undef KILN_FMA4X4
+#undef KILN_FP_CLOBBERS
+#endif
 
 // Relu and Clip(0, hi) on the bit pattern, for the blocked kernels' stores. Non-negative floats
 // order as their int32 bits, so clearing negatives (one bic) and an integer minimum with
@@ -61,6 +639,50 @@ struct ActClampBits {
   }
 };
 
+// The activations the depthwise assembly loop applies itself (KIND of dw3x3_blocks), -1 for the
+// others (their layers keep the C loops), and Clip's bound as integer bits.
+template <typename Act>
+struct AsmAct {
+  static constexpr int kKind = -1;
+  static int32_t hi(const Act&) { return 0; }
+};
+template <>
+struct AsmAct<ActNone> {
+  static constexpr int kKind = 0;
+  static int32_t hi(const ActNone&) { return 0; }
+};
+template <>
+struct AsmAct<ActKeep> {
+  static constexpr int kKind = 0;
+  static int32_t hi(const ActKeep&) { return 0; }
+};
+template <>
+struct AsmAct<ActReluBits> {
+  static constexpr int kKind = 1;
+  static int32_t hi(const ActReluBits&) { return 0; }
+};
+template <>
+struct AsmAct<ActClampBits> {
+  static constexpr int kKind = 2;
+  static int32_t hi(const ActClampBits& a) {
+    int32_t h;
+    __builtin_memcpy(&h, &a.hi, sizeof h);
+    return h;
+  }
+};
+
+// Whether the depthwise kernels run dw3x3_blocks: 3x3 windows, undilated, strides 1 or 2.
+template <int KH, int KW, int SH, int SW, int DH, int DW, int OW, typename Act>
+constexpr bool asm_dw3x3() {
+  return KILN_FP_ASM && KH == 3 && KW == 3 && DH == 1 && DW == 1 && (SH == 1 || SH == 2) && (SW == 1 || SW == 2) &&
+         AsmAct<Act>::kKind >= 0 && OW * 4 <= 4095;
+}
+
+// Whether tile4x4 runs the assembly loops: at most five taps per row, pixels 1 or 2 apart.
+constexpr bool asm_tile(int R2, int WR, int KW, int SX) {
+  return KILN_FP_ASM && R2 <= 255 && (WR - R2) * KW * 16 <= 4095 && KW <= 5 && (SX == 1 || SX == 2);
+}
+
 // The tiles of one output row: outputs i (of 4 or 1) x pixels p (of 4 or 1) accumulate b[i] plus,
 // over R x R2 rows (r, r2) and KW taps, w[((r * WR + r2) * KW + kw) * 4 + i] (packed; plain
 // rows: w[(r * WR + r2) * KW + kw]) times x[r * XS + r2 * XS2 + p * SX + kw * DX], and store
@@ -68,6 +690,22 @@ struct ActClampBits {
 // runs twice unrolled, the r2 rows and the taps completely.
 template <int R, int R2, int WR, int KW, int XS, int XS2, int SX, int DX, int YS, typename Act>
 inline void tile4x4(const float* x, const float* w, const float* b, float* y, Act act) {
+#if KILN_FP_ASM
+  if (asm_tile(R2, WR, KW, SX)) {
+    float acc[16];
+    if (R2 == 1 && WR == 1 && KW == 1 && SX == 1)
+      fma_tile4x4<R, XS>(x, w, b, acc);  // pointwise: R steps of four pixels
+    else
+      fma_tile4x4_taps<R, R2 <= 255 ? R2 : 1, asm_tile(R2, WR, KW, SX) ? WR : (R2 <= 255 ? R2 : 1), KW <= 5 ? KW : 1,
+                       XS, XS2, SX == 2 ? 2 : 1, DX>(x, w, b, acc);
+    KILN_UNROLL
+    for (int i = 0; i < 4; ++i) {
+      y[i * YS] = act(acc[i * 4]), y[i * YS + 1] = act(acc[i * 4 + 1]);
+      y[i * YS + 2] = act(acc[i * 4 + 2]), y[i * YS + 3] = act(acc[i * 4 + 3]);
+    }
+    return;
+  }
+#endif
   float a00 = b[0], a01 = b[0], a02 = b[0], a03 = b[0];
   float a10 = b[1], a11 = b[1], a12 = b[1], a13 = b[1];
   float a20 = b[2], a21 = b[2], a22 = b[2], a23 = b[2];
@@ -148,12 +786,16 @@ inline void conv_span_blocked(const float* x, const float* wp, const float* bias
                               Act act, int w0 = 0) {
   constexpr int K = R * WR * KW;
   constexpr int M4 = M / 4 * 4;
+  constexpr bool kAsmTile = asm_tile(R2, WR, KW, SX);
+  static const float kZeros[4] = {0.0f, 0.0f, 0.0f, 0.0f};
   const int tiles = p1 > p0 ? (p1 - p0) / 4 : 0;  // of 4 pixels
   int m = 0;
   for (; m < M4; m += 4) {
     const float* wm = wp + m * K + w0 * KW * 4;
-    const float b[4] = {bias ? bias[m] : 0.0f, bias ? bias[m + 1] : 0.0f, bias ? bias[m + 2] : 0.0f,
-                        bias ? bias[m + 3] : 0.0f};
+    // The C tiles keep the bias in registers; the assembly loop reads it from memory (no copy).
+    const float bc[4] = {bias ? bias[m] : 0.0f, bias ? bias[m + 1] : 0.0f, bias ? bias[m + 2] : 0.0f,
+                         bias ? bias[m + 3] : 0.0f};
+    const float* b = kAsmTile ? (bias ? bias + m : kZeros) : bc;
     float* ym = y + m * YS;
     for (int t = 0; t < tiles; ++t) {
       const int p = p0 + 4 * t;
@@ -184,7 +826,7 @@ inline void conv_rows_blocked(const float* x, const float* wp, const float* bias
 
 // Pointwise convolution y[M, P] = act(W[M, C] . x[C, P] + bias), W packed by pack_rows4.
 template <int M, int C, int P, typename Act>
-inline void pointwise_blocked(const float* x, const float* wp, const float* bias, float* y, Act act) {
+KILN_LAYER inline void pointwise_blocked(const float* x, const float* wp, const float* bias, float* y, Act act) {
   conv_rows_blocked<M, P, C, 1, P, 1, 1, P>(x, wp, bias, y, act);
 }
 
@@ -193,13 +835,20 @@ inline void pointwise_blocked(const float* x, const float* wp, const float* bias
 // [C, B] before its outputs are written, then the 4 x 4 tiles of pointwise_blocked run on it with
 // the same tiling, so the results equal pointwise_blocked's bit for bit.
 template <int M, int C, int P, int B, typename Act>
-inline void pointwise_blocked_inplace(const float* x, const float* wp, const float* bias, float* y, float* tmp, Act act) {
+KILN_LAYER inline void pointwise_blocked_inplace(const float* x, const float* wp, const float* bias, float* y, float* tmp, Act act) {
   static_assert(B % 4 == 0, "whole 4-pixel tiles per block");
-  for (int p0 = 0; p0 < P; p0 += B) {
-    const int nb = P - p0 < B ? P - p0 : B;
+  constexpr int PB = P / B * B;
+  for (int p0 = 0; p0 < PB; p0 += B) {
+    for (int c = 0; c < C; ++c) {
+      KILN_UNROLL
+      for (int j = 0; j < B; ++j) tmp[c * B + j] = x[c * P + p0 + j];
+    }
+    conv_span_blocked<M, C, 1, 1, 1, B, 0, 1, 1, P>(tmp, wp, bias, y + p0, 0, B, act);
+  }
+  if (PB < P) {  // the last, partial block
     for (int c = 0; c < C; ++c)
-      for (int j = 0; j < nb; ++j) tmp[c * B + j] = x[c * P + p0 + j];
-    conv_span_blocked<M, C, 1, 1, 1, B, 0, 1, 1, P>(tmp, wp, bias, y + p0, 0, nb, act);
+      for (int j = 0; j < P - PB; ++j) tmp[c * B + j] = x[c * P + PB + j];
+    conv_span_blocked<M, C, 1, 1, 1, B, 0, 1, 1, P>(tmp, wp, bias, y + PB, 0, P - PB, act);
   }
 }
 
@@ -210,7 +859,7 @@ inline void pointwise_blocked_inplace(const float* x, const float* wp, const flo
 // [M, C, KH, KW] packed by pack_rows4 over K = C * KH * KW.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
-inline void conv2d_blocked(const float* x, const float* wp, const float* bias, float* rows, float* y, Act act) {
+KILN_LAYER inline void conv2d_blocked(const float* x, const float* wp, const float* bias, float* rows, float* y, Act act) {
   constexpr int WP = (OW - 1) * SW + (KW - 1) * DW + 1;  // padded width the windows span
   constexpr int kLeft = PL < WP ? PL : WP;                // zeros, then input, then zeros
   constexpr int kCopy = W < WP - kLeft ? W : WP - kLeft;
@@ -262,7 +911,7 @@ struct DirectRows<0, C, H, W, M, KH, KW, OH, OW, SW, PL, DH, DW> {
 // only the kernel rows inside the input), the few others run a bounds-checked window.
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
-inline void conv2d_blocked_direct(const float* x, const float* wp, const float* bias, float* y, Act act) {
+KILN_LAYER inline void conv2d_blocked_direct(const float* x, const float* wp, const float* bias, float* y, Act act) {
   constexpr int K = C * KH * KW, OP = OH * OW, M4 = M / 4 * 4;
   constexpr int kBegin = conv_inner_begin(PL, SW);
   constexpr int kEnd = conv_inner_end(W, KW, SW, PL, DW, OW);
@@ -345,11 +994,13 @@ inline void depthwise2d_row(const float* xc, const float* wc, float b, int oh, i
 // unrolled; the border rows and columns take depthwise2d's checked path.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
-inline void depthwise2d_blocked(const float* x, const float* w, const float* bias, float* y, Act act) {
+KILN_LAYER inline void depthwise2d_blocked(const float* x, const float* w, const float* bias, float* y, Act act) {
   constexpr int kBegin = conv_inner_begin(PL, SW);
   constexpr int kEnd = conv_inner_end(W, KW, SW, PL, DW, OW);
   constexpr int kRowBegin = conv_inner_begin(PT, SH);
   constexpr int kRowEnd = conv_inner_end(H, KH, SH, PT, DH, OH);
+  constexpr bool kAsm = asm_dw3x3<KH, KW, SH, SW, DH, DW, OW, Act>();
+  (void)kAsm;
   for (int c = 0; c < C; ++c) {
     const float* xc = x + c * H * W;
     float* yc = y + c * OH * OW;
@@ -367,6 +1018,14 @@ inline void depthwise2d_blocked(const float* x, const float* w, const float* bia
       float* yr = yc + oh * OW;
       depthwise2d_row<H, W, KH, KW, SH, SW, PT, PL, DH, DW>(xc, wc, b, oh, 0, kBegin, yr, act);
       int ow = kBegin;
+#if KILN_FP_ASM
+      if (kAsm && kEnd - kBegin >= 4) {
+        const int n = (kEnd - kBegin) / 4;
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, W, kAsm ? OW : 1, false, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr + kBegin * SW, wc, &b, yr + kBegin, n, AsmAct<Act>::hi(act));
+        ow += 4 * n;
+      }
+#endif
       for (; ow + 4 <= kEnd; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b;
         KILN_UNROLL
@@ -401,14 +1060,22 @@ inline void depthwise2d_blocked(const float* x, const float* w, const float* bia
 // OH * OW <= H * W): channel c's outputs land at or below its input, which is in the plane by then.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
-inline void depthwise2d_padded(const float* x, const float* w, const float* bias, float* plane, float* y, Act act) {
+KILN_LAYER inline void depthwise2d_padded(const float* x, const float* w, const float* bias, float* plane, float* y, Act act) {
   constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
   constexpr int kRows = H < HP - PT ? H : HP - PT, kCols = W < WP - PL ? W : WP - PL;  // input in the plane
   constexpr int OW4 = OW / 4 * 4;
+  constexpr bool kAsm = asm_dw3x3<KH, KW, SH, SW, DH, DW, OW, Act>();
+  (void)kAsm;
   for (int i = 0; i < HP * WP; ++i) plane[i] = 0.0f;
   for (int c = 0; c < C; ++c) {
     const float* xc = x + c * H * W;
     for (int ih = 0; ih < kRows; ++ih) {
+#if KILN_FP_ASM
+      if (kCols > 0) {
+        copy_floats<(kCols > 0 ? kCols : 1)>(xc + ih * W, plane + (ih + PT) * WP + PL);
+        continue;
+      }
+#endif
       KILN_UNROLL_4
       for (int iw = 0; iw < kCols; ++iw) plane[(ih + PT) * WP + iw + PL] = xc[ih * W + iw];
     }
@@ -422,6 +1089,13 @@ inline void depthwise2d_padded(const float* x, const float* w, const float* bias
       const float* xr = plane + oh * SH * WP;
       float* yr = yc + oh * OW;
       int ow = 0;
+#if KILN_FP_ASM
+      if (kAsm && OW4 > 0) {
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, WP, kAsm ? OW : 1, true, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr, w + c * KH * KW, &b, yr, OW4 / 4, AsmAct<Act>::hi(act));
+        ow = OW4;
+      }
+#endif
       for (; ow < OW4; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b, e0 = b, e1 = b, e2 = b, e3 = b;
         KILN_UNROLL
@@ -456,6 +1130,13 @@ inline void depthwise2d_padded(const float* x, const float* w, const float* bias
       const float* xr = plane + oh * SH * WP;
       float* yr = yc + oh * OW;
       int ow = 0;
+#if KILN_FP_ASM
+      if (kAsm && OW4 > 0) {
+        dw3x3_blocks<SH == 2 ? 2 : 1, SW == 2 ? 2 : 1, WP, kAsm ? OW : 1, false, kAsm ? AsmAct<Act>::kKind : 0>(
+            xr, w + c * KH * KW, &b, yr, OW4 / 4, AsmAct<Act>::hi(act));
+        ow = OW4;
+      }
+#endif
       for (; ow < OW4; ow += 4) {
         float a0 = b, a1 = b, a2 = b, a3 = b;
         KILN_UNROLL
@@ -486,12 +1167,16 @@ inline void depthwise2d_padded(const float* x, const float* w, const float* bias
 // temporary `tmp` [OH*OW], then down to the output's channel c over already-consumed input.
 template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL,
           int DH, int DW, typename Act>
-inline void depthwise2d_blocked_inplace(float* xy, const float* w, const float* bias, float* tmp, Act act) {
+KILN_LAYER inline void depthwise2d_blocked_inplace(float* xy, const float* w, const float* bias, float* tmp, Act act) {
   static_assert(OH * OW <= H * W, "in-place depthwise needs an output no larger than its input");
   for (int c = 0; c < C; ++c) {
     depthwise2d_blocked<1, H, W, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(xy + c * H * W, w + c * KH * KW,
                                                                          bias ? bias + c : bias, tmp, act);
     float* yc = xy + c * OH * OW;
+#if KILN_FP_ASM
+    copy_floats<OH * OW>(tmp, yc);
+    continue;
+#endif
     for (int i = 0; i < OH * OW; ++i) yc[i] = tmp[i];
   }
 }
@@ -500,7 +1185,7 @@ inline void depthwise2d_blocked_inplace(float* xy, const float* w, const float* 
 // pack_rows4: eight outputs (two packed blocks) per pass over a row of a, so each value of a
 // feeds eight multiply-adds; then four, then single rows.
 template <int M, int N, int K, int SAM, int SAK, int SCM, int SCN, typename Act>
-inline void gemm_nt_blocked(const float* a, const float* bp, const float* c, float alpha, float beta, float* y,
+KILN_LAYER inline void gemm_nt_blocked(const float* a, const float* bp, const float* c, float alpha, float beta, float* y,
                             Act act) {
   constexpr int N8 = N / 8 * 8, N4 = N / 4 * 4;
   for (int m = 0; m < M; ++m) {
@@ -509,6 +1194,15 @@ inline void gemm_nt_blocked(const float* a, const float* bp, const float* c, flo
     for (; n < N8; n += 8) {
       const float* b0 = bp + n * K;
       const float* b1 = b0 + 4 * K;
+#if KILN_FP_ASM
+      if (SAK == 1) {
+        float s[8];
+        fma_dot8<K>(am, b0, b1, s);
+        KILN_UNROLL
+        for (int i = 0; i < 8; ++i) gemm_put<N, SCM, SCN>(y, c, m, n + i, s[i], alpha, beta, act);
+        continue;
+      }
+#endif
       float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, t0 = 0.0f, t1 = 0.0f, t2 = 0.0f, t3 = 0.0f;
       KILN_UNROLL_2
       for (int k = 0; k < K; ++k) {

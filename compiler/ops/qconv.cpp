@@ -69,8 +69,9 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
   return v;
 }
 
-// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension).
-enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col };
+// The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension),
+// and on cores without it the depthwise and row-buffer kernels of runtime/kiln_int8_nodsp.h.
+enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col, kDepthwisePlane, kRowsPlain };
 
 bool is_pointwise(const Geom& g) {
   const Window& k = g.w;
@@ -79,7 +80,11 @@ bool is_pointwise(const Geom& g) {
 }
 
 FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
-  if (!ctx.has_target() || !ctx.target().has_dsp || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  if (!ctx.has_target() || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  if (!ctx.target().has_dsp) {
+    if (g.G == g.C && g.M == g.C) return FastKind::kDepthwisePlane;
+    return g.G == 1 && !is_pointwise(g) ? FastKind::kRowsPlain : FastKind::kNone;
+  }
   const Window& k = g.w;
   if (is_pointwise(g)) return FastKind::kPointwise;
   if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
@@ -106,6 +111,9 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
     case FastKind::kPointwise: return (g.C + 3) / 4 * 4 * 4;
     case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
     case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
+    case FastKind::kDepthwisePlane:
+      return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
+    case FastKind::kRowsPlain: return g.C * k.KH * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
     case FastKind::kNone: break;
   }
   return 0;
@@ -267,7 +275,8 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
                                acc_bounds(weff, g.M, per_m, b, x.dtype, zx));
   }
   std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
-  if (fast != FastKind::kNone) ctx.include("kiln_int8_fast.h");
+  const bool nodsp = fast == FastKind::kDepthwisePlane || fast == FastKind::kRowsPlain;
+  if (fast != FastKind::kNone) ctx.include(nodsp ? "kiln_int8_nodsp.h" : "kiln_int8_fast.h");
   // int8 GEMM weights when the kernel policy narrowed this layer (compiler/driver/kernel_policy.cpp).
   const bool wide = !(narrow_weights(ctx) && fits_int8(weff));
   auto gemm_w = [&] { return wide ? gemm_weights(nm + "_wg", weff, g.M, per_m) : gemm_weights_narrow(nm + "_wg", weff, g.M, per_m); };
@@ -287,6 +296,22 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
       ctx.w().line("kiln::qdepthwise3x3_fast<{}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});", g.C, k.H,
                    k.W, k.OH, k.OW, k.SH, k.PT, k.PL, ctx.in_ptr(io.x), xo, wsym, bsym, zx, ctx.out_ptr(0), yo,
                    ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (fast == FastKind::kDepthwisePlane) {  // in place too (y == x): see the kernel
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      ctx.w().line(
+          "kiln::qdepthwise_plane<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
+          zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(x.dtype), out);
+      continue;
+    }
+    if (fast == FastKind::kRowsPlain) {
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      ctx.w().line(
+          "kiln::qconv2d_rows<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym,
+          bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(x.dtype), out);
       continue;
     }
     if (fast == FastKind::kIm2col) {
@@ -347,6 +372,8 @@ int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
   Geom g;
   if (!resolve(ctx, io, &g)) return 0;
   const FastKind fast = fast_kind(ctx, io, g);
+  // The row buffer is optional: plan-memory drops it where it would raise the arena (qconv2d runs).
+  if (fast == FastKind::kRowsPlain) ctx.node().set_int("kiln_scratch_optional", 1);
   if (fast != FastKind::kNone) return fast_scratch_bytes(fast, g);
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;

@@ -1,6 +1,7 @@
 #include "compiler/ops/quant_util.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace kiln {
@@ -234,6 +235,45 @@ std::pair<std::string, std::string> add_scale_zero_point(Graph& g, const std::st
   };
   std::string s = scalar(base + "_scale", DType::kFloat32, scale);
   return {s, scalar(base + "_zero_point", zp_type, zp)};
+}
+
+// The order key of a float: its bits with a negative number's magnitude bits flipped, so keys
+// order as the numbers do (-0 just below +0, NaNs outside the infinities).
+static int32_t float_key(float f) {
+  int32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b ^ ((b >> 31) & 0x7FFFFFFF);
+}
+static float key_float(int32_t k) {
+  const int32_t b = k < 0 ? k ^ 0x7FFFFFFF : k;
+  float f;
+  std::memcpy(&f, &b, sizeof f);
+  return f;
+}
+
+std::vector<int32_t> quantize_thresholds(float s, int32_t z, int64_t lo, int64_t hi) {
+  auto q = [&](int32_t key) {
+    float v = key_float(key) / s;
+    v = v > static_cast<float>(lo - z) ? v : static_cast<float>(lo - z);
+    v = v < static_cast<float>(hi - z) ? v : static_cast<float>(hi - z);
+    return static_cast<int64_t>(round_half_even(v)) + z;
+  };
+  const int32_t kmin = float_key(-INFINITY), kmax = float_key(INFINITY);
+  std::vector<int32_t> t;
+  for (int64_t v = lo + 1; v <= hi; ++v) {
+    if (q(kmax) < v) {
+      t.push_back(INT32_MAX);
+      continue;
+    }
+    int64_t a = kmin, b = kmax;  // q(b) >= v; the answer is in (a, b] unless q(kmin) >= v
+    if (q(kmin) >= v) b = kmin;
+    while (b - a > 1) {
+      const int64_t mid = a + (b - a) / 2;
+      (q(static_cast<int32_t>(mid)) >= v ? b : a) = mid;
+    }
+    t.push_back(static_cast<int32_t>(b));
+  }
+  return t;
 }
 
 }  // namespace kiln

@@ -99,4 +99,12 @@ int32_t int_elem(const Tensor& t, int64_t i);
 std::string requant_functor(OpCtx& ctx, DType y, const std::vector<QuantMultiplier>& m, int32_t y_zp,
                             int32_t lo, int32_t hi);
 
+// QuantizeLinear per tensor without float arithmetic (kiln::quantize_thresholds, cores without
+// an FPU): t[j] is the order key (a float's bits, a negative one's magnitude bits flipped) of the
+// smallest float whose quantized value (float division by s, clamp, ties to even, + z: the
+// kernel's and the reference's) is lo + j + 1 or more, INT32_MAX when none is (hi - lo entries).
+// The quantized value does not decrease as x grows, so the count of thresholds at or below x's
+// key, plus lo, is it.
+std::vector<int32_t> quantize_thresholds(float s, int32_t z, int64_t lo, int64_t hi);
+
 }  // namespace kiln

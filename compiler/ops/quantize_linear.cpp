@@ -61,6 +61,21 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(resolve_qaxis(ctx, 1, &a));
   const Tensor& y = ctx.out(0);
   ctx.include("kiln_int8.h");
+  // Without an FPU, per tensor into 8 bits with constant parameters: 255 thresholds and a binary
+  // search on the float's bits (runtime/kiln_int8_nodsp.h), the same values as the float kernel.
+  if (ctx.has_target() && !ctx.target().has_fpu_sp() && a.channels == 1 && y.dtype != DType::kInt16 &&
+      qparam_is_const(ctx, 1, 2)) {
+    const int32_t z = ctx.has_input(2) ? static_cast<int32_t>(int_elem(ctx.in(2), 0)) : 0;
+    const float s = ctx.in(1).as<float>()[0];
+    if (s > 0.0f && std::isfinite(s)) {
+      ctx.include("kiln_int8_nodsp.h");
+      const std::string t = ctx.add_const(
+          ctx.node().name + "_thresholds",
+          int32_tensor(ctx.node().name + "_thresholds", quantize_thresholds(s, z, dtype_min(y.dtype), dtype_max(y.dtype))));
+      ctx.w().line("kiln::quantize_thresholds<{}>({}, {}, {});", y.numel(), ctx.in_ptr(0), t, ctx.out_ptr(0));
+      return Status::ok();
+    }
+  }
   if (y.dtype == DType::kInt16) ctx.include("kiln_int16.h");
   std::string zp = ctx.has_input(2) ? ctx.in_ptr(2) : "static_cast<const uint8_t*>(nullptr)";
   const char* kernel = y.dtype == DType::kInt16 ? "quantize16" : "quantize";

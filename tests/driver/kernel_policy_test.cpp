@@ -45,7 +45,7 @@ TEST_CASE("narrow_to_fit narrows the cheapest instructions per byte first, until
   CHECK_FALSE(narrow_to_fit(&picks, 1));  // nothing left
 }
 
-TEST_CASE("--optimize size reads int8 weights everywhere; speed only to meet a flash limit", "[driver][kernels]") {
+TEST_CASE("optimize size reads int8 weights everywhere; speed only to meet a flash limit", "[driver][kernels]") {
   auto speed = compile_model(options("cortex-m4"));
   REQUIRE(speed);
   REQUIRE(speed->kernels.picks.size() > 3);

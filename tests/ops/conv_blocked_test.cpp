@@ -392,3 +392,100 @@ TEST_CASE("plan-memory drops a row buffer that would raise the arena and Conv ru
   REQUIRE(mod.has_value());
   CHECK_THAT(mod->files.at("m.cpp"), Catch::Contains("kiln::conv2d_blocked_direct<8, 12, 12, 8, 3, 3"));
 }
+
+namespace {
+
+// y = act(alpha * (a . b) + beta * c) for a [M, K], b [K, N], c [N], in double.
+std::vector<float> gemm_reference(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& c,
+                                  int M, int N, int K, float alpha, float beta) {
+  std::vector<float> y(static_cast<size_t>(M * N));
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      double s = 0.0;
+      for (int k = 0; k < K; ++k) s += static_cast<double>(a[m * K + k]) * b[k * N + n];
+      y[m * N + n] = static_cast<float>(alpha * s + beta * c[n]);
+    }
+  return y;
+}
+
+// gemm_nt_blocked<M, N, K> on b [K, N] packed (transposed, rows by four) as the Gemm emitter does.
+template <int M, int N, int K>
+void check_gemm_blocked(uint32_t seed, float alpha, float beta) {
+  std::vector<float> a = noise(M * K, seed), b = noise(K * N, seed + 1), c = noise(N, seed + 2);
+  Graph g;
+  test::add_const(g, "b", {K, N}, b);
+  std::vector<float> bp = test::values(pack_rows4(transpose_last2(g.tensor("b"), "bt"), N, "bp")), got(M * N);
+  kiln::gemm_nt_blocked<M, N, K, K, 1, 0, 1>(a.data(), bp.data(), c.data(), alpha, beta, got.data(), kiln::ActNone{});
+  check_close(got, gemm_reference(a, b, c, M, N, K, alpha, beta));
+}
+
+}  // namespace
+
+TEST_CASE("gemm_nt_blocked matches the reference on one row and several, any K mod 4 and N mod 8",
+          "[ops][nn][blocked]") {
+  check_gemm_blocked<1, 8, 1>(11, 1.0f, 1.0f);     // K < 4: the single steps only
+  check_gemm_blocked<1, 9, 3>(12, 1.0f, 1.0f);     // one block of eight and a single row
+  check_gemm_blocked<1, 17, 13>(13, 0.5f, 2.0f);   // two blocks and a row, K % 4 = 1
+  check_gemm_blocked<1, 20, 6>(14, 1.0f, 0.0f);    // a block of four after the eights, K % 4 = 2
+  check_gemm_blocked<3, 10, 8>(15, 1.0f, 1.0f);    // several rows of a, K % 4 = 0
+  check_gemm_blocked<2, 16, 131>(16, 1.0f, 1.0f);  // long K, K % 4 = 3
+}
+
+TEST_CASE("conv2d_blocked matches the reference on rows of one to five taps at strides 1 and 2", "[ops][nn][blocked]") {
+  SECTION("1x1 at stride 2, 9 outputs") {
+    Graph g;
+    conv_graph(g, {1, 5, 7, 9}, {9, 5, 1, 1}).set_ints("strides", {2, 2});
+    std::vector<float> want = reference(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 9, 4, 5});
+    std::vector<float> rows(5 * 9), got(want.size()), wp = packed(g, "w", 9);
+    kiln::conv2d_blocked<5, 7, 9, 9, 1, 1, 4, 5, 2, 2, 0, 0, 1, 1>(g.tensor("x").as<float>(), wp.data(),
+                                                                  g.tensor("b").as<float>(), rows.data(), got.data(),
+                                                                  kiln::ActNone{});
+    check_close(got, want);
+  }
+  SECTION("5x5 at stride 2, pads on every side, fused Relu") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 3, 9, 11}, {6, 3, 5, 5});
+    n.set_ints("strides", {2, 2});
+    n.set_ints("pads", {2, 1, 2, 2});
+    n.set_string("kiln_act", "Relu");
+    n.set_float("kiln_act_lo", 0.0f);
+    std::vector<float> want = reference(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 6, 5, 5});
+    // WP = (5 - 1) * 2 + 4 + 1 = 13 floats per row, C * KH = 15 rows.
+    std::vector<float> rows(15 * 13), got(want.size()), wp = packed(g, "w", 6);
+    kiln::conv2d_blocked<3, 9, 11, 6, 5, 5, 5, 5, 2, 2, 2, 1, 1, 1>(g.tensor("x").as<float>(), wp.data(),
+                                                                   g.tensor("b").as<float>(), rows.data(), got.data(),
+                                                                   kiln::ActReluBits{});
+    check_close(got, want);
+  }
+  SECTION("2x4 dilated in width, 4 outputs, 7-pixel rows") {
+    Graph g;
+    Node& n = conv_graph(g, {1, 2, 6, 13}, {4, 2, 2, 4});
+    n.set_ints("dilations", {1, 2});
+    n.set_ints("pads", {0, 1, 1, 0});
+    std::vector<float> want = reference(g);
+    REQUIRE(g.tensor("y").shape == Shape{1, 4, 6, 8});
+    std::vector<float> rows(2 * 2 * 14), got(want.size()), wp = packed(g, "w", 4);
+    kiln::conv2d_blocked<2, 6, 13, 4, 2, 4, 6, 8, 1, 1, 0, 1, 1, 2>(g.tensor("x").as<float>(), wp.data(),
+                                                                   g.tensor("b").as<float>(), rows.data(), got.data(),
+                                                                   kiln::ActNone{});
+    check_close(got, want);
+  }
+}
+
+TEST_CASE("pointwise_blocked matches the reference with one input channel and an odd count", "[ops][nn][blocked]") {
+  for (int C : {1, 3}) {
+    Graph g;
+    conv_graph(g, {1, C, 4, 5}, {9, C, 1, 1});
+    std::vector<float> want = reference(g);
+    std::vector<float> got(want.size()), wp = packed(g, "w", 9);
+    if (C == 1)
+      kiln::pointwise_blocked<9, 1, 20>(g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(),
+                                        kiln::ActNone{});
+    else
+      kiln::pointwise_blocked<9, 3, 20>(g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(),
+                                        kiln::ActNone{});
+    check_close(got, want);
+  }
+}
