@@ -1,6 +1,7 @@
 #include "compiler/ops/qmatmul.h"
 
 #include "compiler/ops/qfast.h"
+#include "compiler/ops/qmve.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -221,6 +222,13 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
                                  acc_bounds(weff, d.N, d.K, braw, a.dtype, za));
     }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+    if (ctx.target().has_mve && mve_applies(a.dtype, weff)) {
+      ctx.include("kiln_int8_mve.h");
+      std::string wsym = ctx.add_const(nm + "_wm", fc_weights_mve(nm + "_wm", weff, d.N, d.K));
+      ctx.w().line("kiln::qfully_connected_mve<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
     if (ctx.target().has_dsp) {
       ctx.include("kiln_int8_fast.h");
       std::string wsym = ctx.add_const(nm + "_wf", fc_weights(nm + "_wf", weff, d.N, d.K));

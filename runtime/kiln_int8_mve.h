@@ -1,0 +1,599 @@
+// kiln runtime: Helium (MVE) int8 kernels. The compiler picks them on cores with the M-profile
+// Vector Extension (Cortex-M55) for constant-parameter QLinearConv (pointwise, im2col GEMM,
+// depthwise), QGemm / QLinearMatMul (fully connected) when x is int8 and the zero-point-free
+// weights fit int8; runtime/kiln_int8_fast.h keeps the DSP kernels for the rest. See
+// docs/kernels.md.
+//
+// The core is VMLADAVA.S8: sixteen int8 x int8 products summed into a scalar int32 per
+// instruction. Weights stay int8 (padded with zeros to a multiple of 16 along K and laid out by
+// compiler/ops/qmve.cpp in the order the loops read them); the input zero point is folded into
+// the bias, so activations are used as they are, and padding positions hold the zero point.
+// The same code compiles everywhere: without __ARM_FEATURE_MVE the kiln::mve helpers are plain C
+// with the instructions' exact semantics (lane for lane, predicated lanes zero), so the host runs,
+// and tests, the very loops the MCU runs.
+#ifndef KILN_INT8_MVE_H_
+#define KILN_INT8_MVE_H_
+
+#include "kiln_int8_fast.h"
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1)
+#include <arm_mve.h>
+#define KILN_MVE 1
+#else
+#define KILN_MVE 0
+#endif
+// The GEMM's inner loop is inline assembly on MVE cores in optimizing builds (KILN_NO_ASM: the C
+// loop, as the host runs it).
+#if KILN_MVE && defined(__OPTIMIZE__) && !defined(KILN_NO_ASM)
+#define KILN_MVE_ASM 1
+#else
+#define KILN_MVE_ASM 0
+#endif
+
+namespace kiln {
+namespace mve {
+
+#if KILN_MVE
+using I8x16 = int8x16_t;
+using I32x4 = int32x4_t;
+using U32x4 = uint32x4_t;
+using Pred = mve_pred16_t;
+
+inline I8x16 load16(const int8_t* p) { return vldrbq_s8(p); }
+// Lanes n..15 zero (nothing read there).
+inline I8x16 load16_tail(const int8_t* p, int n) { return vldrbq_z_s8(p, vctp8q(static_cast<uint32_t>(n))); }
+// acc + sum of the sixteen lane products
+inline int32_t dot16(int32_t acc, I8x16 a, I8x16 b) { return vmladavaq_s8(acc, a, b); }
+// The first n lanes on (n >= 4: all).
+inline Pred first(int n) { return vctp32q(static_cast<uint32_t>(n)); }
+inline I32x4 dup(int32_t v) { return vdupq_n_s32(v); }
+inline U32x4 udup(uint32_t v) { return vdupq_n_u32(v); }
+inline U32x4 iota(uint32_t step) { return vmulq_n_u32(vidupq_n_u32(0u, 1), step); }
+// Four bytes widened to int32 lanes; with a predicate, off-lanes are zero and not read
+// (predicated forms cost a VPST more).
+inline I32x4 widen4(const int8_t* x) { return vldrbq_s32(x); }
+inline I32x4 widen4(const int8_t* x, Pred p) { return vldrbq_z_s32(x, p); }
+inline I32x4 gather4(const int8_t* x, U32x4 off) { return vldrbq_gather_offset_s32(x, off); }
+inline I32x4 gather4(const int8_t* x, U32x4 off, Pred p) { return vldrbq_gather_offset_z_s32(x, off, p); }
+// Eight bytes widened to int16 lanes, and the same gathered; the low byte of each lane to
+// x + off[i].
+using I16x8 = int16x8_t;
+using U16x8 = uint16x8_t;
+inline U16x8 iota8(uint16_t step) { return vmulq_n_u16(vidupq_n_u16(0u, 1), step); }
+inline I16x8 widen8(const int8_t* x) { return vldrbq_s16(x); }
+inline I16x8 widen8(const int8_t* x, int n) { return vldrbq_z_s16(x, vctp16q(static_cast<uint32_t>(n))); }
+inline I16x8 gather8(const int8_t* x, U16x8 off) { return vldrbq_gather_offset_s16(x, off); }
+inline void scatter8(int8_t* x, U16x8 off, I16x8 v) { vstrbq_scatter_offset_s16(x, off, v); }
+// Padding-aware gathers: P8 holds two bits per 16-bit lane (VPR.P0's layout, also on the host).
+using P8 = mve_pred16_t;
+inline I16x8 load_h(const int16_t* p) { return vldrhq_s16(p); }
+inline I16x8 add_h(I16x8 v, int s) { return vaddq_n_s16(v, static_cast<int16_t>(s)); }
+inline I16x8 mla_h(I16x8 a, I16x8 b, int s) { return vmlaq_n_s16(a, b, static_cast<int16_t>(s)); }
+inline U16x8 as_u16(I16x8 v) { return vreinterpretq_u16_s16(v); }
+inline P8 first8(int n) { return vctp16q(static_cast<uint32_t>(n)); }
+// Lanes of p where 0 <= v < hi.
+inline P8 within(I16x8 v, int hi, P8 p) {
+  return vcmpltq_m_n_s16(v, static_cast<int16_t>(hi), vcmpgeq_m_n_s16(v, 0, p));
+}
+// x[off] where p is on (nothing read elsewhere), z elsewhere.
+inline I16x8 gather8_or(const int8_t* x, U16x8 off, P8 p, int8_t z) {
+  return vpselq_s16(vldrbq_gather_offset_z_s16(x, off, p), vdupq_n_s16(z), p);
+}
+// The low byte of each lane to x + off[i].
+inline void scatter4(int8_t* x, U32x4 off, I32x4 v) { vstrbq_scatter_offset_s32(x, off, v); }
+inline I32x4 mla_n(I32x4 acc, I32x4 v, int32_t s) { return vmlaq_n_s32(acc, v, s); }
+inline I32x4 lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
+  I32x4 v = vdupq_n_s32(a);
+  v = vsetq_lane_s32(b, v, 1);
+  v = vsetq_lane_s32(c, v, 2);
+  return vsetq_lane_s32(d, v, 3);
+}
+inline int32_t lane(I32x4 v, int i) {
+  switch (i) {
+    case 0: return vgetq_lane_s32(v, 0);
+    case 1: return vgetq_lane_s32(v, 1);
+    case 2: return vgetq_lane_s32(v, 2);
+    default: return vgetq_lane_s32(v, 3);
+  }
+}
+// High word of each lane's product with m (VMULH: floor of acc * m / 2^32).
+inline I32x4 mul_hi(I32x4 v, int32_t m) { return vmulhq_s32(v, vdupq_n_s32(m)); }
+inline I32x4 add_n(I32x4 v, int32_t k) { return vaddq_n_s32(v, k); }
+template <int S>
+inline I32x4 shr(I32x4 v) { return vshrq_n_s32(v, S); }
+// Shift left by l >= 0 then arithmetically right by s >= 0 (VSHL by register).
+inline I32x4 shl(I32x4 v, int32_t l) { return vshlq_s32(v, vdupq_n_s32(l)); }
+inline I32x4 sar(I32x4 v, int32_t s) { return vshlq_s32(v, vdupq_n_s32(-s)); }
+inline I32x4 clamp(I32x4 v, int32_t lo, int32_t hi) { return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)); }
+// n bytes from s to d (not overlapping), sixteen at a time, the rest under a tail predicate.
+inline void copy_bytes(int8_t* d, const int8_t* s, int n) {
+  for (; n >= 16; n -= 16, d += 16, s += 16) vstrbq_s8(d, vldrbq_s8(s));
+  if (n > 0) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n));
+    vstrbq_p_s8(d, vldrbq_z_s8(s, p), p);
+  }
+}
+// The low bytes of the first n lanes to y.
+template <typename YT>
+inline void store4(YT* y, I32x4 v) { vstrbq_s32(reinterpret_cast<int8_t*>(y), v); }
+template <typename YT>
+inline void store4(YT* y, I32x4 v, Pred p) { vstrbq_p_s32(reinterpret_cast<int8_t*>(y), v, p); }
+#else
+struct I8x16 {
+  int8_t v[16];
+};
+struct I32x4 {
+  int32_t v[4];
+};
+struct U32x4 {
+  uint32_t v[4];
+};
+using Pred = int;  // the number of lanes on
+
+inline I8x16 load16(const int8_t* p) {
+  I8x16 r;
+  for (int i = 0; i < 16; ++i) r.v[i] = p[i];
+  return r;
+}
+inline I8x16 load16_tail(const int8_t* p, int n) {
+  I8x16 r;
+  for (int i = 0; i < 16; ++i) r.v[i] = i < n ? p[i] : 0;
+  return r;
+}
+inline int32_t dot16(int32_t acc, I8x16 a, I8x16 b) {
+  uint32_t s = static_cast<uint32_t>(acc);
+  for (int i = 0; i < 16; ++i) s += static_cast<uint32_t>(a.v[i] * b.v[i]);
+  return static_cast<int32_t>(s);
+}
+inline Pred first(int n) { return n < 4 ? n : 4; }
+inline I32x4 dup(int32_t v) { return I32x4{{v, v, v, v}}; }
+inline U32x4 udup(uint32_t v) { return U32x4{{v, v, v, v}}; }
+inline U32x4 iota(uint32_t step) { return U32x4{{0u, step, 2 * step, 3 * step}}; }
+struct I16x8 {
+  int16_t v[8];
+};
+struct U16x8 {
+  uint16_t v[8];
+};
+inline U16x8 iota8(uint16_t step) {
+  U16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = static_cast<uint16_t>(i * step);
+  return r;
+}
+inline I16x8 widen8(const int8_t* x, int n = 8) {
+  I16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = i < n ? x[i] : 0;
+  return r;
+}
+inline I16x8 gather8(const int8_t* x, U16x8 off) {
+  I16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = x[off.v[i]];
+  return r;
+}
+inline void scatter8(int8_t* x, U16x8 off, I16x8 v) {
+  for (int i = 0; i < 8; ++i) x[off.v[i]] = static_cast<int8_t>(static_cast<uint16_t>(v.v[i]) & 0xFF);
+}
+using P8 = uint16_t;
+inline bool on(P8 p, int lane) { return (p >> (2 * lane)) & 1; }
+inline I16x8 load_h(const int16_t* p) {
+  I16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = p[i];
+  return r;
+}
+inline I16x8 add_h(I16x8 v, int s) {
+  for (int i = 0; i < 8; ++i) v.v[i] = static_cast<int16_t>(v.v[i] + s);
+  return v;
+}
+inline I16x8 mla_h(I16x8 a, I16x8 b, int s) {
+  for (int i = 0; i < 8; ++i) a.v[i] = static_cast<int16_t>(static_cast<uint16_t>(a.v[i] + b.v[i] * s));
+  return a;
+}
+inline U16x8 as_u16(I16x8 v) {
+  U16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = static_cast<uint16_t>(v.v[i]);
+  return r;
+}
+inline P8 first8(int n) { return static_cast<P8>(n >= 8 ? 0xFFFFu : (1u << (2 * n)) - 1); }
+inline P8 within(I16x8 v, int hi, P8 p) {
+  P8 r = 0;
+  for (int i = 0; i < 8; ++i)
+    if (on(p, i) && v.v[i] >= 0 && v.v[i] < hi) r = static_cast<P8>(r | (3u << (2 * i)));
+  return r;
+}
+inline I16x8 gather8_or(const int8_t* x, U16x8 off, P8 p, int8_t z) {
+  I16x8 r;
+  for (int i = 0; i < 8; ++i) r.v[i] = on(p, i) ? x[off.v[i]] : z;
+  return r;
+}
+inline I32x4 widen4(const int8_t* x, Pred p = 4) {
+  I32x4 r;
+  for (int i = 0; i < 4; ++i) r.v[i] = i < p ? static_cast<int32_t>(x[i]) : 0;
+  return r;
+}
+inline I32x4 gather4(const int8_t* x, U32x4 off, Pred p = 4) {
+  I32x4 r;
+  for (int i = 0; i < 4; ++i) r.v[i] = i < p ? static_cast<int32_t>(x[off.v[i]]) : 0;
+  return r;
+}
+inline void scatter4(int8_t* x, U32x4 off, I32x4 v) {
+  for (int i = 0; i < 4; ++i) x[off.v[i]] = static_cast<int8_t>(static_cast<uint32_t>(v.v[i]) & 0xFF);
+}
+inline I32x4 mla_n(I32x4 acc, I32x4 v, int32_t s) {
+  for (int i = 0; i < 4; ++i)
+    acc.v[i] = static_cast<int32_t>(static_cast<uint32_t>(acc.v[i]) + static_cast<uint32_t>(v.v[i]) * static_cast<uint32_t>(s));
+  return acc;
+}
+inline I32x4 lanes(int32_t a, int32_t b, int32_t c, int32_t d) { return I32x4{{a, b, c, d}}; }
+inline int32_t lane(I32x4 v, int i) { return v.v[i]; }
+inline I32x4 mul_hi(I32x4 v, int32_t m) {
+  for (int i = 0; i < 4; ++i)
+    v.v[i] = static_cast<int32_t>((static_cast<int64_t>(v.v[i]) * static_cast<int64_t>(m)) >> 32);
+  return v;
+}
+inline I32x4 add_n(I32x4 v, int32_t k) {
+  for (int i = 0; i < 4; ++i) v.v[i] = static_cast<int32_t>(static_cast<uint32_t>(v.v[i]) + static_cast<uint32_t>(k));
+  return v;
+}
+template <int S>
+inline I32x4 shr(I32x4 v) {
+  for (int i = 0; i < 4; ++i) v.v[i] >>= S;
+  return v;
+}
+inline I32x4 shl(I32x4 v, int32_t l) {
+  for (int i = 0; i < 4; ++i) v.v[i] = static_cast<int32_t>(static_cast<uint32_t>(v.v[i]) << l);
+  return v;
+}
+inline I32x4 sar(I32x4 v, int32_t s) {
+  for (int i = 0; i < 4; ++i) v.v[i] >>= s;
+  return v;
+}
+inline I32x4 clamp(I32x4 v, int32_t lo, int32_t hi) {
+  for (int i = 0; i < 4; ++i) v.v[i] = v.v[i] < lo ? lo : (v.v[i] > hi ? hi : v.v[i]);
+  return v;
+}
+inline void copy_bytes(int8_t* d, const int8_t* s, int n) {
+  for (int i = 0; i < n; ++i) d[i] = s[i];
+}
+template <typename YT>
+inline void store4(YT* y, I32x4 v, Pred p = 4) {
+  for (int i = 0; i < p; ++i) y[i] = static_cast<YT>(static_cast<uint32_t>(v.v[i]) & 0xFF);
+}
+#endif
+
+// --- output stage on four lanes of one channel: the first n (1..4) go to y[0..n) ---
+
+template <typename YT>
+inline void store_n(YT* y, I32x4 v, int n) {
+  if (n >= 4) store4(y, v);
+  else store4(y, v, first(n));
+}
+// RequantHalfUp's two instructions (SMMLA, shift) as VMULH, VADD, VSHR, then the clamp.
+template <typename YT, int S, int LO, int HI>
+struct VecHalfUp {
+  int32_t m, k;
+  void operator()(I32x4 acc, YT* y, int n) const { store_n(y, clamp(shr<S>(add_n(mul_hi(acc, m), k)), LO, HI), n); }
+};
+template <typename YT, int LO, int HI>
+struct VecHalfUpShift {
+  int32_t m, k, s, l;
+  void operator()(I32x4 acc, YT* y, int n) const {
+    store_n(y, clamp(sar(add_n(mul_hi(shl(acc, l), m), k), s), LO, HI), n);
+  }
+};
+// Any other output stage, lane by lane.
+template <typename Out>
+struct VecScalar {
+  const Out* out;
+  int c;
+  template <typename YT>
+  void operator()(I32x4 acc, YT* y, int n) const {
+    for (int i = 0; i < n; ++i) y[i] = (*out)(lane(acc, i), c);
+  }
+};
+
+template <typename Out>
+inline VecScalar<Out> vec_channel(const Out& o, int c) { return VecScalar<Out>{&o, c}; }
+template <typename YT, int S, int LO, int HI>
+inline VecHalfUp<YT, S, LO, HI> vec_channel(const RequantHalfUp<YT, S, LO, HI>& o, int c) {
+  return VecHalfUp<YT, S, LO, HI>{o.mult[c], o.k};
+}
+template <typename YT, int S, int LO, int HI>
+inline VecHalfUp<YT, S, LO, HI> vec_channel(const RequantHalfUpTensor<YT, S, LO, HI>& o, int) {
+  return VecHalfUp<YT, S, LO, HI>{o.m, o.k};
+}
+template <typename YT, int LO, int HI>
+inline VecHalfUpShift<YT, LO, HI> vec_channel(const RequantHalfUpShift<YT, LO, HI>& o, int c) {
+  const auto ch = o.channel(c);
+  return VecHalfUpShift<YT, LO, HI>{ch.m, ch.k, ch.s, ch.l};
+}
+
+}  // namespace mve
+
+// --- GEMM core: R output channels by two pixels ---
+
+// Columns: eight pixels' K values (K16 = K padded to 16), interleaved by chunks of sixteen: value
+// k of pixel q at (k / 16) * 128 + q * 16 + k % 16. Weights (qmve.cpp's gemm_weights_mve): blocks
+// of three channels (the last block M % 3), per chunk the block's channels' sixteen values one
+// after the other. Per chunk two column loads, R weight loads and 2 R VMLADAVs; R <= 3 keeps the
+// six accumulators in even registers (VMLADAVA's accumulator must be one).
+template <int R, int K16>
+inline void mve_dot_rx2(const int8_t* w, const int8_t* col, int32_t (&acc)[3][2]) {
+  int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1], a20 = acc[2][0], a21 = acc[2][1];
+#if KILN_MVE_ASM
+  // GCC 12 hoists the weight loads out of the caller's pixel loop and spills them (about 100
+  // instructions per 384 MACs); written out, a chunk is 2 + R loads, 2 R VMLADAVs and LE. The
+  // accumulators take even registers ("Te"), as VMLADAVA requires.
+#define KILN_MVE_X "vldrb.8 q0, [%[x]], #16\n\tvldrb.8 q1, [%[x]], #112\n\t"
+#define KILN_MVE_W(Q, A, B) "vldrb.8 " Q ", [%[w]], #16\n\tvmladava.s8 %[" A "], " Q ", q0\n\tvmladava.s8 %[" B "], " Q ", q1\n\t"
+#define KILN_MVE_OPS                                                                                          \
+  : [a00] "+Te"(a00), [a01] "+Te"(a01), [a10] "+Te"(a10), [a11] "+Te"(a11), [a20] "+Te"(a20), [a21] "+Te"(a21), \
+    [x] "+r"(col), [w] "+r"(w)                                                                                \
+  : [n] "r"(K16 / 16)                                                                                          \
+  : "q0", "q1", "q2", "q3", "memory", "r14"
+  if (R == 3)
+    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") KILN_MVE_W("q3", "a10", "a11")
+                         KILN_MVE_W("q2", "a20", "a21") "le lr, 2b\n1:\n" KILN_MVE_OPS);
+  else if (R == 2)
+    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") KILN_MVE_W("q3", "a10", "a11")
+                     "le lr, 2b\n1:\n" KILN_MVE_OPS);
+  else
+    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") "le lr, 2b\n1:\n" KILN_MVE_OPS);
+#undef KILN_MVE_OPS
+#undef KILN_MVE_W
+#undef KILN_MVE_X
+#else
+  for (int j = 0; j < K16 / 16; ++j, col += 128, w += 16 * R) {
+    const mve::I8x16 x0 = mve::load16(col), x1 = mve::load16(col + 16);
+    const mve::I8x16 w0 = mve::load16(w);
+    a00 = mve::dot16(a00, w0, x0);
+    a01 = mve::dot16(a01, w0, x1);
+    if (R >= 2) {
+      const mve::I8x16 w1 = mve::load16(w + 16);
+      a10 = mve::dot16(a10, w1, x0);
+      a11 = mve::dot16(a11, w1, x1);
+    }
+    if (R >= 3) {
+      const mve::I8x16 w2 = mve::load16(w + 32);
+      a20 = mve::dot16(a20, w2, x0);
+      a21 = mve::dot16(a21, w2, x1);
+    }
+  }
+#endif
+  acc[0][0] = a00, acc[0][1] = a01, acc[1][0] = a10, acc[1][1] = a11, acc[2][0] = a20, acc[2][1] = a21;
+}
+
+template <int R, int K16, int YSTRIDE, typename YT, typename Out>
+inline void mve_gemm_block(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int m, int n,
+                           const Out& out) {
+  const auto o0 = out_channel(out, m);
+  const auto o1 = out_channel(out, m + (R > 1 ? 1 : 0));
+  const auto o2 = out_channel(out, m + (R > 2 ? 2 : 0));
+  const int32_t b0 = bias[m], b1 = bias[m + (R > 1 ? 1 : 0)], b2 = bias[m + (R > 2 ? 2 : 0)];
+  YT* y0 = y + m * YSTRIDE;
+  for (int q = 0; q < n; q += 2, y0 += 2) {
+    int32_t acc[3][2] = {{b0, b0}, {b1, b1}, {b2, b2}};
+    mve_dot_rx2<R, K16>(w, col + q * 16, acc);
+    const bool two = q + 1 < n;
+    y0[0] = o0(acc[0][0]);
+    if (two) y0[1] = o0(acc[0][1]);
+    if (R > 1) {
+      y0[YSTRIDE] = o1(acc[1][0]);
+      if (two) y0[YSTRIDE + 1] = o1(acc[1][1]);
+    }
+    if (R > 2) {
+      y0[2 * YSTRIDE] = o2(acc[2][0]);
+      if (two) y0[2 * YSTRIDE + 1] = o2(acc[2][1]);
+    }
+  }
+}
+
+// y[m][q] for every output channel m and the n <= 8 pixels of the columns.
+template <int M, int K16, int YSTRIDE, typename YT, typename Out>
+inline void mve_gemm_x8(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int n, const Out& out) {
+  int m = 0;
+  for (; m + 2 < M; m += 3, w += 3 * K16) mve_gemm_block<3, K16, YSTRIDE>(w, bias, col, y, m, n, out);
+  if (M % 3 == 2) mve_gemm_block<2, K16, YSTRIDE>(w, bias, col, y, m, n, out);
+  if (M % 3 == 1) mve_gemm_block<1, K16, YSTRIDE>(w, bias, col, y, m, n, out);
+}
+
+// Zeros in the columns' K padding (the weights there are zero too; the zeros keep it defined).
+template <int K, int K16>
+inline void mve_zero_tail(int8_t* col) {
+  for (int k = K; k < K16; ++k)
+    for (int q = 0; q < 8; ++q) col[k / 16 * 128 + q * 16 + k % 16] = 0;
+}
+
+// --- pointwise convolution: Y[M, P] = W[M, C] . X[C, P] ---
+
+// Eight pixels at a time: their C values are transposed into the columns (per channel a widening
+// load of eight bytes and a scatter of their low bytes; scratch: 8 x C16 bytes), then every block
+// of output channels reads them. Reads the eight pixels whole before writing them, so y may
+// overlap x as the in-place rewrite lays them out (the same pixels of other channel planes).
+template <int C, int P, int M, typename YT, typename Out>
+inline void qconv_pointwise_mve(const int8_t* x, const int8_t* w, const int32_t* bias, YT* y, int8_t* col, Out out) {
+  constexpr int C16 = (C + 15) / 16 * 16;
+  mve_zero_tail<C, C16>(col);
+  const mve::U16x8 off = mve::iota8(16);
+  for (int p = 0; p < P; p += 8) {
+    const int n = P - p < 8 ? P - p : 8;
+    const int8_t* xp = x + p;
+    if (n == 8)
+      for (int c0 = 0; c0 < C; c0 += 16)
+        for (int c = c0; c < c0 + 16 && c < C; ++c, xp += P) mve::scatter8(col + c0 * 8 + c - c0, off, mve::widen8(xp));
+    else
+      for (int c = 0; c < C; ++c, xp += P) mve::scatter8(col + c / 16 * 128 + c % 16, off, mve::widen8(xp, n));
+    mve_gemm_x8<M, C16, P>(w, bias, col, y + p, n, out);
+  }
+}
+
+// --- any other ungrouped convolution: im2col of eight pixels, then the same GEMM ---
+
+// Pixels p .. p + n - 1 (n <= 8, any rows, any padding): per window position the eight lanes'
+// input offsets and in-bounds predicate are computed once, then per channel one predicated
+// gather (x_zp where the window leaves the input) and one scatter into the columns.
+template <int C, int H, int W, int KH, int KW, int OW, int SH, int SW, int PT, int PL, int DH, int DW>
+inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* col) {
+  static_assert(H * W <= 65536, "16-bit gather offsets");
+  int16_t hb[8], wb[8];
+  for (int q = 0; q < 8; ++q) {
+    const int pq = p + (q < n ? q : 0);
+    hb[q] = static_cast<int16_t>(pq / OW * SH - PT);
+    wb[q] = static_cast<int16_t>(pq % OW * SW - PL);
+  }
+  const mve::I16x8 h0 = mve::load_h(hb), w0 = mve::load_h(wb);
+  const mve::U16x8 dst = mve::iota8(16);
+  const mve::P8 lanes = mve::first8(n);
+  for (int kh = 0; kh < KH; ++kh) {
+    const mve::I16x8 h = mve::add_h(h0, kh * DH);
+    const mve::P8 ph = mve::within(h, H, lanes);
+    for (int kw = 0; kw < KW; ++kw) {
+      const mve::I16x8 wv = mve::add_h(w0, kw * DW);
+      const mve::P8 pr = mve::within(wv, W, ph);
+      const mve::U16x8 off = mve::as_u16(mve::mla_h(wv, h, W));
+      int k = kh * KW + kw;
+      for (int c = 0; c < C; ++c, k += KH * KW)
+        mve::scatter8(col + k / 16 * 128 + k % 16, dst, mve::gather8_or(x + c * H * W, off, pr, x_zp));
+    }
+  }
+}
+
+// Eight pixels of one output row whose windows lie inside: per window position one gather of the
+// eight pixels' values (SW apart) and one scatter into the columns.
+template <int C, int H, int W, int KH, int KW, int SW, int DH, int DW>
+inline void mve_im2col_row8(const int8_t* x, int8_t* col) {
+  const mve::U16x8 src = mve::iota8(SW), dst = mve::iota8(16);
+  int k = 0;
+  for (int c = 0; c < C; ++c)
+    for (int kh = 0; kh < KH; ++kh) {
+      const int8_t* xr = x + (c * H + kh * DH) * W;
+      for (int kw = 0; kw < KW; ++kw, ++k)
+        mve::scatter8(col + k / 16 * 128 + k % 16, dst, SW == 1 ? mve::widen8(xr + kw * DW) : mve::gather8(xr + kw * DW, src));
+    }
+}
+
+// scratch: 8 x K16 bytes.
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename YT, typename Out>
+inline void qconv_im2col_mve(const int8_t* x, const int8_t* w, const int32_t* bias, int8_t x_zp, YT* y, int8_t* col,
+                             Out out) {
+  constexpr int K = C * KH * KW, K16 = (K + 15) / 16 * 16, P = OH * OW;
+  mve_zero_tail<K, K16>(col);
+  for (int p = 0; p < P; p += 8) {
+    const int n = P - p < 8 ? P - p : 8;
+    const int oh = p / OW, ow = p % OW;
+    const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
+    if (n == 8 && ow + 7 < OW && ih0 >= 0 && ih0 + (KH - 1) * DH < H && iw0 >= 0 && iw0 + 7 * SW + (KW - 1) * DW < W) {
+      mve_im2col_row8<C, H, W, KH, KW, SW, DH, DW>(x + ih0 * W + iw0, col);
+    } else {
+      mve_im2col_any8<C, H, W, KH, KW, OW, SH, SW, PT, PL, DH, DW>(x, x_zp, p, n, col);
+    }
+    mve_gemm_x8<M, K16, P>(w, bias, col, y + p, n, out);
+  }
+}
+
+// --- depthwise convolution (one output channel per input channel), any window ---
+
+// The padded plane: HP x WP bytes, the input's rows and columns at (PT, PL), x_zp around them
+// (padding is real zero: the zero point, folded into the bias). The border is written once per
+// layer; each channel copies only its rows in.
+template <int H, int W, int HP, int WP, int PT, int PL>
+inline void mve_plane_rows(const int8_t* x, int8_t* plane) {
+  constexpr int RH = H < HP - PT ? H : HP - PT, RW = W < WP - PL ? W : WP - PL;
+  for (int r = 0; r < RH; ++r) mve::copy_bytes(plane + (PT + r) * WP + PL, x + r * W, RW);
+}
+
+// Four outputs of one channel: per kernel tap one widening load (a gather for stride 2) and one
+// VMLA by the tap's weight into int32 lanes. s: the window of the first output; lanes SW apart.
+template <int KH, int KW, int SW, int DH, int DW, int WP>
+inline mve::I32x4 mve_dw4(const int8_t* s, const int32_t* wk, mve::I32x4 acc, mve::U32x4 src, int n) {
+#pragma GCC unroll 16
+  for (int kh = 0; kh < KH; ++kh)
+#pragma GCC unroll 16
+    for (int kw = 0; kw < KW; ++kw) {
+      const int8_t* t = s + kh * DH * WP + kw * DW;
+      const mve::I32x4 v = n >= 4 ? (SW == 1 ? mve::widen4(t) : mve::gather4(t, src))
+                                  : (SW == 1 ? mve::widen4(t, mve::first(n)) : mve::gather4(t, src, mve::first(n)));
+      acc = mve::mla_n(acc, v, wk[kh * KW + kw]);
+    }
+  return acc;
+}
+
+// Scratch: the padded plane, and for stride 1 the "wide" output (OH x WP) after it. Stride 1: the
+// window of output (oh, ow) starts at plane[oh * WP + ow], so the outputs are computed four at a
+// time over the flattened plane, rows and all (the WP - OW columns past each row are computed and
+// dropped), then each row is copied to y: no per-row tails. Stride 2: four outputs of a row at a
+// time, gathers. Reads a channel's plane whole before writing that channel, so it runs in place.
+// w: KH x KW int8 per channel; bias zero-point-folded.
+template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename YT, typename Out>
+inline void qdepthwise_mve(const int8_t* x, const int8_t* w, const int32_t* bias, int8_t x_zp, YT* y, int8_t* plane,
+                           Out out) {
+  constexpr int HP = (OH - 1) * SH + (KH - 1) * DH + 1, WP = (OW - 1) * SW + (KW - 1) * DW + 1;
+  constexpr bool kWide = SH == 1 && SW == 1;
+  constexpr int NW = (OH - 1) * WP + OW;  // wide outputs up to the last real one
+  YT* wide = reinterpret_cast<YT*>(plane + HP * WP);
+  for (int i = 0; i < HP * WP; ++i) plane[i] = x_zp;
+  const mve::U32x4 src = mve::iota(SW);
+  for (int c = 0; c < C; ++c, w += KH * KW) {
+    mve_plane_rows<H, W, HP, WP, PT, PL>(x + c * H * W, plane);
+    int32_t wk[KH * KW];
+    for (int t = 0; t < KH * KW; ++t) wk[t] = w[t];
+    const mve::I32x4 b = mve::dup(bias[c]);
+    const auto o = mve::vec_channel(out, c);
+    YT* yc = y + c * OH * OW;
+    if (kWide) {
+      int j = 0;
+      for (; j + 4 <= NW; j += 4) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, 4), wide + j, 4);
+      if (j < NW) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, NW - j), wide + j, NW - j);
+      for (int oh = 0; oh < OH; ++oh) mve::copy_bytes(reinterpret_cast<int8_t*>(yc + oh * OW), reinterpret_cast<const int8_t*>(wide + oh * WP), OW);
+      continue;
+    }
+    for (int oh = 0; oh < OH; ++oh) {
+      const int8_t* r0 = plane + oh * SH * WP;
+      YT* yr = yc + oh * OW;
+      int j = 0;
+      for (; j + 4 <= OW; j += 4) o(mve_dw4<KH, KW, SW, DH, DW, WP>(r0 + j * SW, wk, b, src, 4), yr + j, 4);
+      if (j < OW) o(mve_dw4<KH, KW, SW, DH, DW, WP>(r0 + j * SW, wk, b, src, OW - j), yr + j, OW - j);
+    }
+  }
+}
+
+// --- fully connected: y[i, n] = out(bias[n] + x[i, :] . w[n, :], n) ---
+
+// Four output channels per pass share each sixteen values of x (the last K % 16 read with a tail
+// predicate, nothing past x's end). w (qmve.cpp's fc_weights_mve): blocks of four channels, per
+// chunk of sixteen k the four channels' values (K padded with zeros to K16), then single channels.
+template <int ROWS, int N, int K, typename YT, typename Out>
+inline void qfully_connected_mve(const int8_t* x, const int8_t* w, const int32_t* bias, YT* y, Out out) {
+  constexpr int K16 = (K + 15) / 16 * 16, KF = K / 16 * 16;
+  for (int i = 0; i < ROWS; ++i) {
+    const int8_t* xi = x + i * K;
+    YT* yi = y + i * N;
+    const int8_t* wp = w;
+    int n = 0;
+    for (; n + 3 < N; n += 4) {
+      int32_t a0 = bias[n], a1 = bias[n + 1], a2 = bias[n + 2], a3 = bias[n + 3];
+      for (int k = 0; k < K16; k += 16, wp += 64) {
+        const mve::I8x16 xv = k < KF ? mve::load16(xi + k) : mve::load16_tail(xi + k, K - KF);
+        a0 = mve::dot16(a0, mve::load16(wp), xv);
+        a1 = mve::dot16(a1, mve::load16(wp + 16), xv);
+        a2 = mve::dot16(a2, mve::load16(wp + 32), xv);
+        a3 = mve::dot16(a3, mve::load16(wp + 48), xv);
+      }
+      yi[n] = out(a0, n);
+      yi[n + 1] = out(a1, n + 1);
+      yi[n + 2] = out(a2, n + 2);
+      yi[n + 3] = out(a3, n + 3);
+    }
+    for (; n < N; ++n) {
+      int32_t a = bias[n];
+      for (int k = 0; k < K16; k += 16, wp += 16)
+        a = mve::dot16(a, mve::load16(wp), k < KF ? mve::load16(xi + k) : mve::load16_tail(xi + k, K - KF));
+      yi[n] = out(a, n);
+    }
+  }
+}
+
+}  // namespace kiln
+
+#endif  // KILN_INT8_MVE_H_
