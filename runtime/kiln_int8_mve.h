@@ -82,6 +82,11 @@ inline I16x8 gather8_or(const int8_t* x, U16x8 off, P8 p, int8_t z) {
 // The low byte of each lane to x + off[i].
 inline void scatter4(int8_t* x, U32x4 off, I32x4 v) { vstrbq_scatter_offset_s32(x, off, v); }
 inline I32x4 mla_n(I32x4 acc, I32x4 v, int32_t s) { return vmlaq_n_s32(acc, v, s); }
+inline I32x4 add(I32x4 a, I32x4 b) { return vaddq_s32(a, b); }
+// Four bytes' bit patterns as unsigned lanes (table indices), and t[i] per lane.
+inline U32x4 bytes4(const void* x) { return vldrbq_u32(static_cast<const uint8_t*>(x)); }
+inline U32x4 bytes4(const void* x, Pred p) { return vldrbq_z_u32(static_cast<const uint8_t*>(x), p); }
+inline I32x4 lookup(const int32_t* t, U32x4 i) { return vldrwq_gather_shifted_offset_s32(t, i); }
 inline I32x4 lanes(int32_t a, int32_t b, int32_t c, int32_t d) {
   I32x4 v = vdupq_n_s32(a);
   v = vsetq_lane_s32(b, v, 1);
@@ -223,6 +228,16 @@ inline I32x4 mla_n(I32x4 acc, I32x4 v, int32_t s) {
     acc.v[i] = static_cast<int32_t>(static_cast<uint32_t>(acc.v[i]) + static_cast<uint32_t>(v.v[i]) * static_cast<uint32_t>(s));
   return acc;
 }
+inline I32x4 add(I32x4 a, I32x4 b) {
+  for (int i = 0; i < 4; ++i) a.v[i] = static_cast<int32_t>(static_cast<uint32_t>(a.v[i]) + static_cast<uint32_t>(b.v[i]));
+  return a;
+}
+inline U32x4 bytes4(const void* x, Pred p = 4) {
+  U32x4 r;
+  for (int i = 0; i < 4; ++i) r.v[i] = i < p ? static_cast<const uint8_t*>(x)[i] : 0u;
+  return r;
+}
+inline I32x4 lookup(const int32_t* t, U32x4 i) { return I32x4{{t[i.v[0]], t[i.v[1]], t[i.v[2]], t[i.v[3]]}}; }
 inline I32x4 lanes(int32_t a, int32_t b, int32_t c, int32_t d) { return I32x4{{a, b, c, d}}; }
 inline int32_t lane(I32x4 v, int i) { return v.v[i]; }
 inline I32x4 mul_hi(I32x4 v, int32_t m) {
@@ -591,6 +606,22 @@ inline void qfully_connected_mve(const int8_t* x, const int8_t* w, const int32_t
         a = mve::dot16(a, mve::load16(wp), k < KF ? mve::load16(xi + k) : mve::load16_tail(xi + k, K - KF));
       yi[n] = out(a, n);
     }
+  }
+}
+
+// --- quantized Add, same shapes: QAddLutHalfUp four elements at a time ---
+
+// Per four elements: two widening byte loads, two table gathers (ta, tb: the compiler's 256-entry
+// input stages), an add and the vector output stage. Reads four elements before writing them, so
+// y may be a or b.
+template <int N, typename A, typename B, typename YT, int S, int LO, int HI>
+inline void qadd_lut_mve(const A* a, const B* b, YT* y, const int32_t* ta, const int32_t* tb, int32_t my, int32_t k) {
+  const mve::VecHalfUp<YT, S, LO, HI> o{my, k};
+  int i = 0;
+  for (; i + 4 <= N; i += 4) o(mve::add(mve::lookup(ta, mve::bytes4(a + i)), mve::lookup(tb, mve::bytes4(b + i))), y + i, 4);
+  if (i < N) {
+    const mve::Pred p = mve::first(N - i);
+    o(mve::add(mve::lookup(ta, mve::bytes4(a + i, p)), mve::lookup(tb, mve::bytes4(b + i, p))), y + i, N - i);
   }
 }
 

@@ -249,3 +249,23 @@ TEST_CASE("Helium weight layouts put each weight where the kernels read it", "[o
   CHECK(f[64] == 16);
   CHECK(f[128 + 17] == 80 + 17);
 }
+
+TEST_CASE("Helium tabulated Add equals QAddLutHalfUp element by element, in place too", "[ops][mve]") {
+  std::mt19937 rng(41);
+  std::uniform_int_distribution<int> byte(-128, 127), entry(-(1 << 22), 1 << 22);
+  std::vector<int32_t> ta(256), tb(256);
+  for (int32_t& v : ta) v = entry(rng);
+  for (int32_t& v : tb) v = entry(rng);
+  constexpr int N = 37;
+  std::vector<int8_t> a(N), b(N), y(N);
+  for (int i = 0; i < N; ++i) a[i] = static_cast<int8_t>(byte(rng)), b[i] = static_cast<int8_t>(byte(rng));
+  const int32_t my = 1 << 29, k = 5 * (1 << 12) + (1 << 11);
+  const QAddLutHalfUp<int8_t, 12, -100, 127> ref{ta.data(), tb.data(), my, k};
+  qadd_lut_mve<N, int8_t, int8_t, int8_t, 12, -100, 127>(a.data(), b.data(), y.data(), ta.data(), tb.data(), my, k);
+  int bad = 0;
+  for (int i = 0; i < N; ++i) bad += y[i] != ref(a[i], b[i]);
+  CHECK(bad == 0);
+  std::vector<int8_t> buf(a);
+  qadd_lut_mve<N, int8_t, int8_t, int8_t, 12, -100, 127>(buf.data(), b.data(), buf.data(), ta.data(), tb.data(), my, k);
+  CHECK(buf == y);
+}
