@@ -533,6 +533,69 @@ inline mve::I32x4 mve_dw4(const int8_t* s, const int32_t* wk, mve::I32x4 acc, mv
   return acc;
 }
 
+// Stride 1: blocks of four wide outputs from plane[0 ..) to wide[0 ..).
+template <int KH, int KW, int DH, int DW, int WP, typename YT, typename O>
+inline void mve_dw_wide(const int8_t* plane, YT* wide, int blocks, const int32_t* wk, mve::I32x4 b, const O& o) {
+  const mve::U32x4 src = mve::iota(1);
+  for (int j = 0; j < 4 * blocks; j += 4) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, 4), wide + j, 4);
+}
+
+#if KILN_MVE_ASM
+// 3x3 with RequantHalfUp's stage: 26 instructions per four outputs written out (nine loads at
+// immediate offsets, nine VMLAs, the six-instruction output stage, LE); GCC 12 spills the
+// weights and the clamp bounds of the same loop (about 36).
+// Out of line: twelve core registers (eight vector ones), which a large caller cannot spare.
+template <int KH, int KW, int DH, int DW, int WP, typename YT, int S, int LO, int HI>
+__attribute__((noinline)) void mve_dw_wide(const int8_t* plane, YT* wide, int blocks, const int32_t* wk, mve::I32x4 b,
+                                           const mve::VecHalfUp<YT, S, LO, HI>& o) {
+  constexpr bool kAsm = KH == 3 && KW == 3 && DH == 1 && DW == 1 && 2 * WP + 2 <= 127;
+  if (!kAsm) {
+    const mve::U32x4 src = mve::iota(1);
+    for (int j = 0; j < 4 * blocks; j += 4) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, 4), wide + j, 4);
+    return;
+  }
+  constexpr int R = kAsm ? WP : 0;  // keeps the immediates encodable where the branch is dead
+  const mve::I32x4 m = vdupq_n_s32(o.m), k = vdupq_n_s32(o.k), lo = vdupq_n_s32(LO), hi = vdupq_n_s32(HI);
+  const int32_t w0 = wk[0 % (KH * KW)], w1 = wk[1 % (KH * KW)], w2 = wk[2 % (KH * KW)], w3 = wk[3 % (KH * KW)],
+                w4 = wk[4 % (KH * KW)], w5 = wk[5 % (KH * KW)], w6 = wk[6 % (KH * KW)], w7 = wk[7 % (KH * KW)],
+                w8 = wk[8 % (KH * KW)];
+  __asm__ volatile(
+      "wls lr, %[n], 1f\n"
+      "2:\tvmov q0, %q[b]\n\t"
+      "vldrb.s32 q1, [%[p], #1]\n\t"
+      "vldrb.s32 q2, [%[p], #2]\n\t"
+      "vmla.s32 q0, q1, %[w1]\n\t"
+      "vldrb.s32 q1, [%[p], #%c[r0]]\n\t"
+      "vmla.s32 q0, q2, %[w2]\n\t"
+      "vldrb.s32 q2, [%[p], #%c[r1]]\n\t"
+      "vmla.s32 q0, q1, %[w3]\n\t"
+      "vldrb.s32 q1, [%[p], #%c[r2]]\n\t"
+      "vmla.s32 q0, q2, %[w4]\n\t"
+      "vldrb.s32 q2, [%[p], #%c[r3]]\n\t"
+      "vmla.s32 q0, q1, %[w5]\n\t"
+      "vldrb.s32 q1, [%[p], #%c[r4]]\n\t"
+      "vmla.s32 q0, q2, %[w6]\n\t"
+      "vldrb.s32 q2, [%[p], #%c[r5]]\n\t"
+      "vmla.s32 q0, q1, %[w7]\n\t"
+      "vldrb.s32 q1, [%[p]], #4\n\t"
+      "vmla.s32 q0, q2, %[w8]\n\t"
+      "vmla.s32 q0, q1, %[w0]\n\t"
+      "vmulh.s32 q0, q0, %q[m]\n\t"
+      "vadd.i32 q0, q0, %q[k]\n\t"
+      "vshr.s32 q0, q0, #%c[s]\n\t"
+      "vmax.s32 q0, q0, %q[lo]\n\t"
+      "vmin.s32 q0, q0, %q[hi]\n\t"
+      "vstrb.32 q0, [%[o]], #4\n\t"
+      "le lr, 2b\n"
+      "1:\n"
+      : [p] "+r"(plane), [o] "+r"(wide)
+      : [n] "r"(blocks), [b] "w"(b), [m] "w"(m), [lo] "w"(lo), [hi] "w"(hi), [k] "w"(k), [w0] "r"(w0), [w1] "r"(w1),
+        [w2] "r"(w2), [w3] "r"(w3), [w4] "r"(w4), [w5] "r"(w5), [w6] "r"(w6), [w7] "r"(w7), [w8] "r"(w8), [s] "n"(S),
+        [r0] "n"(R), [r1] "n"(R + 1), [r2] "n"(R + 2), [r3] "n"(2 * R), [r4] "n"(2 * R + 1), [r5] "n"(2 * R + 2)
+      : "q0", "q1", "q2", "memory", "r14");
+}
+#endif
+
 // Scratch: the padded plane, and for stride 1 the "wide" output (OH x WP) after it. Stride 1: the
 // window of output (oh, ow) starts at plane[oh * WP + ow], so the outputs are computed four at a
 // time over the flattened plane, rows and all (the WP - OW columns past each row are computed and
@@ -557,8 +620,8 @@ inline void qdepthwise_mve(const int8_t* x, const int8_t* w, const int32_t* bias
     const auto o = mve::vec_channel(out, c);
     YT* yc = y + c * OH * OW;
     if (kWide) {
-      int j = 0;
-      for (; j + 4 <= NW; j += 4) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, 4), wide + j, 4);
+      mve_dw_wide<KH, KW, DH, DW, WP>(plane, wide, NW / 4, wk, b, o);
+      const int j = NW / 4 * 4;
       if (j < NW) o(mve_dw4<KH, KW, 1, DH, DW, WP>(plane + j, wk, b, src, NW - j), wide + j, NW - j);
       for (int oh = 0; oh < OH; ++oh) mve::copy_bytes(reinterpret_cast<int8_t*>(yc + oh * OW), reinterpret_cast<const int8_t*>(wide + oh * WP), OW);
       continue;
