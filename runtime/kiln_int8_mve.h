@@ -44,6 +44,7 @@ inline I8x16 load16(const int8_t* p) { return vldrbq_s8(p); }
 inline I8x16 load16_tail(const int8_t* p, int n) { return vldrbq_z_s8(p, vctp8q(static_cast<uint32_t>(n))); }
 // acc + sum of the sixteen lane products
 inline int32_t dot16(int32_t acc, I8x16 a, I8x16 b) { return vmladavaq_s8(acc, a, b); }
+inline int32_t dot16(I8x16 a, I8x16 b) { return vmladavq_s8(a, b); }
 // The first n lanes on (n >= 4: all).
 inline Pred first(int n) { return vctp32q(static_cast<uint32_t>(n)); }
 inline I32x4 dup(int32_t v) { return vdupq_n_s32(v); }
@@ -150,6 +151,7 @@ inline int32_t dot16(int32_t acc, I8x16 a, I8x16 b) {
   for (int i = 0; i < 16; ++i) s += static_cast<uint32_t>(a.v[i] * b.v[i]);
   return static_cast<int32_t>(s);
 }
+inline int32_t dot16(I8x16 a, I8x16 b) { return dot16(0, a, b); }
 inline Pred first(int n) { return n < 4 ? n : 4; }
 inline I32x4 dup(int32_t v) { return I32x4{{v, v, v, v}}; }
 inline U32x4 udup(uint32_t v) { return U32x4{{v, v, v, v}}; }
@@ -402,9 +404,32 @@ inline void mve_gemm_block(const int8_t* w, const int32_t* bias, const int8_t* c
   }
 }
 
+// K16 = 16 (K <= 16: pointwise with few input channels): four pixels' columns stay in vector
+// registers while every channel reads them, and the four sums of a channel go through the vector
+// output stage (the scalar one would cost three instructions per 16 MACs).
+template <int M, int YSTRIDE, typename YT, typename Out>
+inline void mve_gemm_k16(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int n, const Out& out) {
+  for (int q = 0; q < n; q += 4, col += 64, y += 4) {
+    const int nq = n - q < 4 ? n - q : 4;
+    const mve::I8x16 x0 = mve::load16(col), x1 = mve::load16(col + 16), x2 = mve::load16(col + 32),
+                     x3 = mve::load16(col + 48);
+    const int8_t* wm = w;
+    for (int m = 0; m < M; ++m, wm += 16) {
+      const mve::I8x16 wv = mve::load16(wm);
+      const mve::I32x4 acc = mve::add_n(
+          mve::lanes(mve::dot16(wv, x0), mve::dot16(wv, x1), mve::dot16(wv, x2), mve::dot16(wv, x3)), bias[m]);
+      mve::vec_channel(out, m)(acc, y + m * YSTRIDE, nq);
+    }
+  }
+}
+
 // y[m][q] for every output channel m and the n <= 8 pixels of the columns.
 template <int M, int K16, int YSTRIDE, typename YT, typename Out>
 inline void mve_gemm_x8(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int n, const Out& out) {
+  if (K16 == 16) {
+    mve_gemm_k16<M, YSTRIDE>(w, bias, col, y, n, out);
+    return;
+  }
   int m = 0;
   for (; m + 2 < M; m += 3, w += 3 * K16) mve_gemm_block<3, K16, YSTRIDE>(w, bias, col, y, m, n, out);
   if (M % 3 == 2) mve_gemm_block<2, K16, YSTRIDE>(w, bias, col, y, m, n, out);
