@@ -293,6 +293,7 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   const bool mve = fast == FastKind::kMvePointwise || fast == FastKind::kMveDepthwise || fast == FastKind::kMveIm2col;
   if (mve) {
     if (!mve_applies(x.dtype, weff)) return KILN_ICE("Helium kernel chosen for weights that do not fit int8");
+    ctx.include("kiln_mve.h");
     ctx.include("kiln_int8_mve.h");
   }
   CsrWeights csr;

@@ -223,6 +223,7 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
     }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
     if (ctx.target().has_mve && mve_applies(a.dtype, weff)) {
+      ctx.include("kiln_mve.h");
       ctx.include("kiln_int8_mve.h");
       std::string wsym = ctx.add_const(nm + "_wm", fc_weights_mve(nm + "_wm", weff, d.N, d.K));
       ctx.w().line("kiln::qfully_connected_mve<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,

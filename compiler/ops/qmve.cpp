@@ -48,8 +48,12 @@ Tensor gemm_weights_mve(const std::string& name, const Tensor& w, int64_t M, int
 Tensor fc_weights_mve(const std::string& name, const Tensor& w, int64_t N, int64_t K) {
   std::vector<int32_t> v;
   int64_t n = 0;
-  for (; n + 3 < N; n += 4) interleave(w, K, n, 4, &v);
-  for (; n < N; ++n) interleave(w, K, n, 1, &v);
+  for (; n + 5 < N; n += 6) interleave(w, K, n, 6, &v);
+  for (int64_t r : {4, 2, 1})
+    if (N - n >= r) {
+      interleave(w, K, n, r, &v);
+      n += r;
+    }
   return int8_tensor(name, v);
 }
 

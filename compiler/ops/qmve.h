@@ -17,8 +17,9 @@ bool mve_weights_fit(const Tensor& w, const std::vector<int32_t>& zp, int64_t ch
 // per chunk of sixteen k the block's channels' sixteen values one after the other; K padded with
 // zeros to a multiple of 16.
 Tensor gemm_weights_mve(const std::string& name, const Tensor& w, int64_t M, int64_t K);
-// kiln::qfully_connected_mve's layout of w [N, K]: blocks of four channels, per chunk of sixteen k
-// the four channels' values (K padded with zeros), then the N % 4 last channels alone.
+// kiln::qfully_connected_mve's layout of w [N, K]: blocks of six channels, then blocks of four,
+// two and one as N % 6 leaves them; per chunk of sixteen k the block's channels' values (K padded
+// with zeros).
 Tensor fc_weights_mve(const std::string& name, const Tensor& w, int64_t N, int64_t K);
 
 }  // namespace kiln

@@ -228,6 +228,9 @@ TEST_CASE("Helium fully connected kernel equals the plain matrix product", "[ops
   check_fc<1, 128, 640>(33);
   check_fc<3, 4, 8>(34);
   check_fc<1, 5, 15>(35);
+  check_fc<1, 13, 33>(36);  // 6 + 6 + 1
+  check_fc<2, 11, 48>(37);  // 6 + 4 + 1
+  check_fc<1, 8, 128>(38);  // 6 + 2
 }
 
 TEST_CASE("Helium weight layouts put each weight where the kernels read it", "[ops][mve]") {
@@ -248,6 +251,14 @@ TEST_CASE("Helium weight layouts put each weight where the kernels read it", "[o
   CHECK(f[16] == 20);
   CHECK(f[64] == 16);
   CHECK(f[128 + 17] == 80 + 17);
+  std::vector<int8_t> w13;
+  for (int i = 0; i < 13 * 3; ++i) w13.push_back(static_cast<int8_t>(i));
+  const auto f13 = bytes(fc_weights_mve("f13", int8_weights(w13), 13, 3));  // blocks of 6, 6, then 1
+  REQUIRE(f13.size() == 13 * 16);
+  CHECK(f13[5 * 16 + 2] == 5 * 3 + 2);        // channel 5, k 2
+  CHECK(f13[6 * 16] == 6 * 3);                 // second block, channel 6
+  CHECK(f13[12 * 16 + 1] == 12 * 3 + 1);       // channel 12 alone
+  CHECK(f13[12 * 16 + 3] == 0);                // padding
 }
 
 TEST_CASE("Helium tabulated Add equals QAddLutHalfUp element by element, in place too", "[ops][mve]") {
