@@ -18,82 +18,78 @@
 
 namespace kiln {
 
-// --- GEMM core: R output channels by two pixels ---
+// --- GEMM core: two output channels by four pixels ---
 
 // Columns: eight pixels' K values (K16 = K padded to 16), interleaved by chunks of sixteen: value
-// k of pixel q at (k / 16) * 128 + q * 16 + k % 16. Weights (qmve.cpp's gemm_weights_mve): blocks
-// of three channels (the last block M % 3), per chunk the block's channels' sixteen values one
-// after the other. Per chunk two column loads, R weight loads and 2 R VMLADAVs; R <= 3 keeps the
-// six accumulators in even registers (VMLADAVA's accumulator must be one).
-template <int R, int K16>
-inline void mve_dot_rx2(const int8_t* w, const int8_t* col, int32_t (&acc)[3][2]) {
-  int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1], a20 = acc[2][0], a21 = acc[2][1];
-#if KILN_MVE_ASM
-  // GCC 12 hoists the weight loads out of the caller's pixel loop and spills them (about 100
-  // instructions per 384 MACs); written out, a chunk is 2 + R loads, 2 R VMLADAVs and LE. The
-  // accumulators take even registers ("Te"), as VMLADAVA requires.
-#define KILN_MVE_X "vldrb.8 q0, [%[x]], #16\n\tvldrb.8 q1, [%[x]], #112\n\t"
-#define KILN_MVE_W(Q, A, B) "vldrb.8 " Q ", [%[w]], #16\n\tvmladava.s8 %[" A "], " Q ", q0\n\tvmladava.s8 %[" B "], " Q ", q1\n\t"
-#define KILN_MVE_OPS                                                                                          \
-  : [a00] "+Te"(a00), [a01] "+Te"(a01), [a10] "+Te"(a10), [a11] "+Te"(a11), [a20] "+Te"(a20), [a21] "+Te"(a21), \
-    [x] "+r"(col), [w] "+r"(w)                                                                                \
-  : [n] "r"(K16 / 16)                                                                                          \
-  : "q0", "q1", "q2", "q3", "memory", "r14"
-  if (R == 3)
-    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") KILN_MVE_W("q3", "a10", "a11")
-                         KILN_MVE_W("q2", "a20", "a21") "le lr, 2b\n1:\n" KILN_MVE_OPS);
-  else if (R == 2)
-    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") KILN_MVE_W("q3", "a10", "a11")
-                     "le lr, 2b\n1:\n" KILN_MVE_OPS);
-  else
-    __asm__ volatile("wls lr, %[n], 1f\n2:\t" KILN_MVE_X KILN_MVE_W("q2", "a00", "a01") "le lr, 2b\n1:\n" KILN_MVE_OPS);
-#undef KILN_MVE_OPS
-#undef KILN_MVE_W
-#undef KILN_MVE_X
-#else
-  for (int j = 0; j < K16 / 16; ++j, col += 128, w += 16 * R) {
-    const mve::I8x16 x0 = mve::load16(col), x1 = mve::load16(col + 16);
-    const mve::I8x16 w0 = mve::load16(w);
-    a00 = mve::dot16(a00, w0, x0);
-    a01 = mve::dot16(a01, w0, x1);
-    if (R >= 2) {
-      const mve::I8x16 w1 = mve::load16(w + 16);
-      a10 = mve::dot16(a10, w1, x0);
-      a11 = mve::dot16(a11, w1, x1);
-    }
-    if (R >= 3) {
-      const mve::I8x16 w2 = mve::load16(w + 32);
-      a20 = mve::dot16(a20, w2, x0);
-      a21 = mve::dot16(a21, w2, x1);
+// k of pixel q at q / 4 * 4 K16 + (k / 16) * 64 + q % 4 * 16 + k % 16 (two groups of four, chunk
+// by chunk: the core's loads post-increment by 64). Weights (qmve.cpp's gemm_weights_mve): pairs of
+// channels (the last one alone when M is odd), per chunk the pair's sixteen values one after the
+// other. acc[r][q] = w_r . x_q over K16.
+template <int K16>
+inline void mve_dot_2x4_c(const int8_t* w, const int8_t* col, int32_t (&acc)[2][4]) {
+  for (int r = 0; r < 2; ++r)
+    for (int q = 0; q < 4; ++q) acc[r][q] = 0;
+  for (int j = 0; j < K16 / 16; ++j, col += 64, w += 32) {
+    const mve::I8x16 w0 = mve::load16(w), w1 = mve::load16(w + 16);
+    for (int q = 0; q < 4; ++q) {
+      const mve::I8x16 xq = mve::load16(col + 16 * q);
+      acc[0][q] = mve::dot16(acc[0][q], w0, xq);
+      acc[1][q] = mve::dot16(acc[1][q], w1, xq);
     }
   }
-#endif
-  acc[0][0] = a00, acc[0][1] = a01, acc[1][0] = a10, acc[1][1] = a11, acc[2][0] = a20, acc[2][1] = a21;
 }
 
-template <int R, int K16, int YSTRIDE, typename YT, typename Out>
-inline void mve_gemm_block(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int m, int n,
-                           const Out& out) {
-  const auto o0 = out_channel(out, m);
-  const auto o1 = out_channel(out, m + (R > 1 ? 1 : 0));
-  const auto o2 = out_channel(out, m + (R > 2 ? 2 : 0));
-  const int32_t b0 = bias[m], b1 = bias[m + (R > 1 ? 1 : 0)], b2 = bias[m + (R > 2 ? 2 : 0)];
-  YT* y0 = y + m * YSTRIDE;
-  for (int q = 0; q < n; q += 2, y0 += 2) {
-    int32_t acc[3][2] = {{b0, b0}, {b1, b1}, {b2, b2}};
-    mve_dot_rx2<R, K16>(w, col + q * 16, acc);
-    const bool two = q + 1 < n;
-    y0[0] = o0(acc[0][0]);
-    if (two) y0[1] = o0(acc[0][1]);
-    if (R > 1) {
-      y0[YSTRIDE] = o1(acc[1][0]);
-      if (two) y0[YSTRIDE + 1] = o1(acc[1][1]);
-    }
-    if (R > 2) {
-      y0[2 * YSTRIDE] = o2(acc[2][0]);
-      if (two) y0[2 * YSTRIDE + 1] = o2(acc[2][1]);
-    }
+#if KILN_MVE_ASM
+// Eight accumulators: every even core register (VMLADAVA's accumulator must be one) including
+// LR, bound by register variables, so the loop counts with SUBS / BNE rather than LE. A chunk is
+// six loads, eight VMLADAVs and the two loop instructions: 128 MACs; the first chunk starts the
+// sums (VMLADAV), so nothing is zeroed. Out of line: the bound registers must be free.
+template <int K16>
+__attribute__((noinline)) void mve_dot_2x4(const int8_t* w, const int8_t* col, int32_t (&acc)[2][4]) {
+  register int32_t a0 __asm__("r0"), a1 __asm__("r2"), a2 __asm__("r4"), a3 __asm__("r6");
+  register int32_t b0 __asm__("r8"), b1 __asm__("r10"), b2 __asm__("r12"), b3 __asm__("r14");
+  register const int8_t* xp __asm__("r1") = col;
+  register const int8_t* wp __asm__("r3") = w;
+  register int32_t n __asm__("r5") = K16 / 16 - 1;
+  // Vector registers q0-q3 only (q4-q7 are callee-saved): the weights and the first two pixels,
+  // then the other two pixels into the pixels' registers.
+#define KILN_MVE_STEP(I)                                                                           \
+  "vldrb.8 q0, [%[w]], #16\n\tvldrb.8 q1, [%[w]], #16\n\t"                                         \
+  "vldrb.8 q2, [%[x]], #16\n\tvldrb.8 q3, [%[x]], #16\n\t"                                         \
+  "vmladav" I ".s8 %[a0], q0, q2\n\tvmladav" I ".s8 %[b0], q1, q2\n\t"                              \
+  "vmladav" I ".s8 %[a1], q0, q3\n\tvmladav" I ".s8 %[b1], q1, q3\n\t"                              \
+  "vldrb.8 q2, [%[x]], #16\n\tvldrb.8 q3, [%[x]], #16\n\t"                                         \
+  "vmladav" I ".s8 %[a2], q0, q2\n\tvmladav" I ".s8 %[b2], q1, q2\n\t"                              \
+  "vmladav" I ".s8 %[a3], q0, q3\n\tvmladav" I ".s8 %[b3], q1, q3\n\t"
+  __asm__ volatile(KILN_MVE_STEP("") "cmp %[n], #0\n\tbeq 3f\n2:\t" KILN_MVE_STEP("a")
+                   "subs %[n], %[n], #1\n\tbne 2b\n3:\n"
+                   : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),
+                     [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+r"(xp), [w] "+r"(wp), [n] "+r"(n)
+                   :
+                   : "q0", "q1", "q2", "q3", "memory", "cc");
+#undef KILN_MVE_STEP
+  acc[0][0] = a0, acc[0][1] = a1, acc[0][2] = a2, acc[0][3] = a3;
+  acc[1][0] = b0, acc[1][1] = b1, acc[1][2] = b2, acc[1][3] = b3;
+}
+#else
+template <int K16>
+inline void mve_dot_2x4(const int8_t* w, const int8_t* col, int32_t (&acc)[2][4]) {
+  mve_dot_2x4_c<K16>(w, col, acc);
+}
+#endif
+
+// The last channel of an odd M: four pixels.
+template <int K16>
+inline void mve_dot_1x4(const int8_t* w, const int8_t* col, int32_t (&acc)[4]) {
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (int j = 0; j < K16 / 16; ++j, col += 64, w += 16) {
+    const mve::I8x16 wv = mve::load16(w);
+    a0 = mve::dot16(a0, wv, mve::load16(col));
+    a1 = mve::dot16(a1, wv, mve::load16(col + 16));
+    a2 = mve::dot16(a2, wv, mve::load16(col + 32));
+    a3 = mve::dot16(a3, wv, mve::load16(col + 48));
   }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
 // K16 = 16 (K <= 16: pointwise with few input channels): four pixels' columns stay in vector
@@ -115,7 +111,8 @@ inline void mve_gemm_k16(const int8_t* w, const int32_t* bias, const int8_t* col
   }
 }
 
-// y[m][q] for every output channel m and the n <= 8 pixels of the columns.
+// y[m][q] for every output channel m and the n <= 8 pixels of the columns: per channel pair and
+// four pixels one pass of the core, then each channel's four sums through the vector output stage.
 template <int M, int K16, int YSTRIDE, typename YT, typename Out>
 inline void mve_gemm_x8(const int8_t* w, const int32_t* bias, const int8_t* col, YT* y, int n, const Out& out) {
   if (K16 == 16) {
@@ -123,16 +120,43 @@ inline void mve_gemm_x8(const int8_t* w, const int32_t* bias, const int8_t* col,
     return;
   }
   int m = 0;
-  for (; m + 2 < M; m += 3, w += 3 * K16) mve_gemm_block<3, K16, YSTRIDE>(w, bias, col, y, m, n, out);
-  if (M % 3 == 2) mve_gemm_block<2, K16, YSTRIDE>(w, bias, col, y, m, n, out);
-  if (M % 3 == 1) mve_gemm_block<1, K16, YSTRIDE>(w, bias, col, y, m, n, out);
+  for (; m + 1 < M; m += 2, w += 2 * K16) {
+    const auto o0 = mve::vec_channel(out, m);
+    const auto o1 = mve::vec_channel(out, m + 1);
+    YT* y0 = y + m * YSTRIDE;
+    for (int q = 0; q < n; q += 4) {
+      int32_t acc[2][4];
+      mve_dot_2x4<K16>(w, col + q * K16, acc);
+      const int nq = n - q < 4 ? n - q : 4;
+      o0(mve::add_n(mve::load4(acc[0]), bias[m]), y0 + q, nq);
+      o1(mve::add_n(mve::load4(acc[1]), bias[m + 1]), y0 + YSTRIDE + q, nq);
+    }
+  }
+  if (m < M) {
+    const auto o0 = mve::vec_channel(out, m);
+    for (int q = 0; q < n; q += 4) {
+      int32_t acc[4];
+      mve_dot_1x4<K16>(w, col + q * K16, acc);
+      o0(mve::add_n(mve::load4(acc), bias[m]), y + m * YSTRIDE + q, n - q < 4 ? n - q : 4);
+    }
+  }
+}
+
+// The eight pixels' offsets within a chunk of the columns: q % 4 * 16, plus 4 K16 for the second
+// group of four.
+template <int K16>
+inline mve::U16x8 mve_col_lanes() {
+  static_assert(4 * K16 + 48 < 65536, "16-bit scatter offsets");
+  int16_t v[8];
+  for (int q = 0; q < 8; ++q) v[q] = static_cast<int16_t>(q / 4 * 4 * K16 + q % 4 * 16);
+  return mve::as_u16(mve::load_h(v));
 }
 
 // Zeros in the columns' K padding (the weights there are zero too; the zeros keep it defined).
 template <int K, int K16>
 inline void mve_zero_tail(int8_t* col) {
   for (int k = K; k < K16; ++k)
-    for (int q = 0; q < 8; ++q) col[k / 16 * 128 + q * 16 + k % 16] = 0;
+    for (int q = 0; q < 8; ++q) col[q / 4 * 4 * K16 + k / 16 * 64 + q % 4 * 16 + k % 16] = 0;
 }
 
 // --- pointwise convolution: Y[M, P] = W[M, C] . X[C, P] ---
@@ -145,15 +169,15 @@ template <int C, int P, int M, typename YT, typename Out>
 inline void qconv_pointwise_mve(const int8_t* x, const int8_t* w, const int32_t* bias, YT* y, int8_t* col, Out out) {
   constexpr int C16 = (C + 15) / 16 * 16;
   mve_zero_tail<C, C16>(col);
-  const mve::U16x8 off = mve::iota8(16);
+  const mve::U16x8 off = mve_col_lanes<C16>();
   for (int p = 0; p < P; p += 8) {
     const int n = P - p < 8 ? P - p : 8;
     const int8_t* xp = x + p;
     if (n == 8)
       for (int c0 = 0; c0 < C; c0 += 16)
-        for (int c = c0; c < c0 + 16 && c < C; ++c, xp += P) mve::scatter8(col + c0 * 8 + c - c0, off, mve::widen8(xp));
+        for (int c = c0; c < c0 + 16 && c < C; ++c, xp += P) mve::scatter8(col + c0 * 4 + c - c0, off, mve::widen8(xp));
     else
-      for (int c = 0; c < C; ++c, xp += P) mve::scatter8(col + c / 16 * 128 + c % 16, off, mve::widen8(xp, n));
+      for (int c = 0; c < C; ++c, xp += P) mve::scatter8(col + c / 16 * 64 + c % 16, off, mve::widen8(xp, n));
     mve_gemm_x8<M, C16, P>(w, bias, col, y + p, n, out);
   }
 }
@@ -173,7 +197,7 @@ inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* 
     wb[q] = static_cast<int16_t>(pq % OW * SW - PL);
   }
   const mve::I16x8 h0 = mve::load_h(hb), w0 = mve::load_h(wb);
-  const mve::U16x8 dst = mve::iota8(16);
+  const mve::U16x8 dst = mve_col_lanes<(C * KH * KW + 15) / 16 * 16>();
   const mve::P8 lanes = mve::first8(n);
   for (int kh = 0; kh < KH; ++kh) {
     const mve::I16x8 h = mve::add_h(h0, kh * DH);
@@ -184,7 +208,7 @@ inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* 
       const mve::U16x8 off = mve::as_u16(mve::mla_h(wv, h, W));
       int k = kh * KW + kw;
       for (int c = 0; c < C; ++c, k += KH * KW)
-        mve::scatter8(col + k / 16 * 128 + k % 16, dst, mve::gather8_or(x + c * H * W, off, pr, x_zp));
+        mve::scatter8(col + k / 16 * 64 + k % 16, dst, mve::gather8_or(x + c * H * W, off, pr, x_zp));
     }
   }
 }
@@ -193,13 +217,13 @@ inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* 
 // eight pixels' values (SW apart) and one scatter into the columns.
 template <int C, int H, int W, int KH, int KW, int SW, int DH, int DW>
 inline void mve_im2col_row8(const int8_t* x, int8_t* col) {
-  const mve::U16x8 src = mve::iota8(SW), dst = mve::iota8(16);
+  const mve::U16x8 src = mve::iota8(SW), dst = mve_col_lanes<(C * KH * KW + 15) / 16 * 16>();
   int k = 0;
   for (int c = 0; c < C; ++c)
     for (int kh = 0; kh < KH; ++kh) {
       const int8_t* xr = x + (c * H + kh * DH) * W;
       for (int kw = 0; kw < KW; ++kw, ++k)
-        mve::scatter8(col + k / 16 * 128 + k % 16, dst, SW == 1 ? mve::widen8(xr + kw * DW) : mve::gather8(xr + kw * DW, src));
+        mve::scatter8(col + k / 16 * 64 + k % 16, dst, SW == 1 ? mve::widen8(xr + kw * DW) : mve::gather8(xr + kw * DW, src));
     }
 }
 

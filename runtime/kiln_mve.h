@@ -13,9 +13,10 @@
 #else
 #define KILN_MVE 0
 #endif
-// The GEMM's inner loop is inline assembly on MVE cores in optimizing builds (KILN_NO_ASM: the C
-// loop, as the host runs it).
-#if KILN_MVE && defined(__OPTIMIZE__) && !defined(KILN_NO_ASM)
+// The GEMM core and the depthwise 3x3 loop are inline assembly on MVE cores in optimizing GCC
+// builds (KILN_NO_ASM: the C loops, as the host runs them).
+// (GCC's constraints: "Te", even core registers, is not clang's.)
+#if KILN_MVE && defined(__OPTIMIZE__) && !defined(KILN_NO_ASM) && defined(__GNUC__) && !defined(__clang__)
 #define KILN_MVE_ASM 1
 #else
 #define KILN_MVE_ASM 0
@@ -39,6 +40,7 @@ inline int32_t dot16(I8x16 a, I8x16 b) { return vmladavq_s8(a, b); }
 // The first n lanes on (n >= 4: all).
 inline Pred first(int n) { return vctp32q(static_cast<uint32_t>(n)); }
 inline I32x4 dup(int32_t v) { return vdupq_n_s32(v); }
+inline I32x4 load4(const int32_t* p) { return vldrwq_s32(p); }
 inline U32x4 udup(uint32_t v) { return vdupq_n_u32(v); }
 inline U32x4 iota(uint32_t step) { return vmulq_n_u32(vidupq_n_u32(0u, 1), step); }
 // Four bytes widened to int32 lanes; with a predicate, off-lanes are zero and not read
@@ -145,6 +147,7 @@ inline int32_t dot16(int32_t acc, I8x16 a, I8x16 b) {
 inline int32_t dot16(I8x16 a, I8x16 b) { return dot16(0, a, b); }
 inline Pred first(int n) { return n < 4 ? n : 4; }
 inline I32x4 dup(int32_t v) { return I32x4{{v, v, v, v}}; }
+inline I32x4 load4(const int32_t* p) { return I32x4{{p[0], p[1], p[2], p[3]}}; }
 inline U32x4 udup(uint32_t v) { return U32x4{{v, v, v, v}}; }
 inline U32x4 iota(uint32_t step) { return U32x4{{0u, step, 2 * step, 3 * step}}; }
 struct I16x8 {

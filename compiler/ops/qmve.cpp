@@ -40,8 +40,8 @@ bool mve_weights_fit(const Tensor& w, const std::vector<int32_t>& zp, int64_t ch
 Tensor gemm_weights_mve(const std::string& name, const Tensor& w, int64_t M, int64_t K) {
   std::vector<int32_t> v;
   int64_t m = 0;
-  for (; m + 2 < M; m += 3) interleave(w, K, m, 3, &v);
-  if (m < M) interleave(w, K, m, M - m, &v);
+  for (; m + 1 < M; m += 2) interleave(w, K, m, 2, &v);
+  if (m < M) interleave(w, K, m, 1, &v);
   return int8_tensor(name, v);
 }
 

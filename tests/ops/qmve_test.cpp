@@ -237,15 +237,15 @@ TEST_CASE("Helium weight layouts put each weight where the kernels read it", "[o
   std::vector<int8_t> w;
   for (int i = 0; i < 5 * 20; ++i) w.push_back(static_cast<int8_t>(i));
   const Tensor t = int8_weights(w);
-  const auto g = bytes(gemm_weights_mve("g", t, 5, 20));  // blocks of 3 and 2 channels, K16 = 32
+  const auto g = bytes(gemm_weights_mve("g", t, 5, 20));  // pairs of channels, then channel 4, K16 = 32
   REQUIRE(g.size() == 5 * 32);
-  CHECK(g[0] == 0);          // channel 0, k 0
-  CHECK(g[16] == 20);        // channel 1, k 0
-  CHECK(g[32] == 40);        // channel 2, k 0
-  CHECK(g[48] == 16);        // channel 0, k 16
-  CHECK(g[48 + 4] == 0);     // channel 0, k 20: padding
-  CHECK(g[96] == 60);        // channel 3, k 0
-  CHECK(g[96 + 32 + 16 + 3] == 80 + 19);  // channel 4, k 19
+  CHECK(g[0] == 0);                  // channel 0, k 0
+  CHECK(g[16] == 20);                // channel 1, k 0
+  CHECK(g[32] == 16);                // channel 0, k 16
+  CHECK(g[32 + 4] == 0);             // channel 0, k 20: padding
+  CHECK(g[64] == 40);                // channel 2, k 0
+  CHECK(g[128] == 80);               // channel 4, k 0
+  CHECK(g[128 + 16 + 3] == 80 + 19);  // channel 4, k 19
   const auto f = bytes(fc_weights_mve("f", t, 5, 20));  // a block of 4, then channel 4 alone
   REQUIRE(f.size() == 5 * 32);
   CHECK(f[16] == 20);
