@@ -184,9 +184,20 @@ inline void qconv_pointwise_mve(const int8_t* x, const int8_t* w, const int32_t*
 
 // --- any other ungrouped convolution: im2col of eight pixels, then the same GEMM ---
 
-// Pixels p .. p + n - 1 (n <= 8, any rows, any padding): per window position the eight lanes'
-// input offsets and in-bounds predicate are computed once, then per channel one predicated
-// gather (x_zp where the window leaves the input) and one scatter into the columns.
+// The columns in k order: value k of the eight pixels goes to d, d advancing by one and jumping
+// the other pixels' 48 bytes after every sixteen (the layout of mve_gemm_x8).
+struct MveColCursor {
+  int8_t* d;
+  int left;  // values before the next jump
+  void next() {
+    ++d;
+    if (--left == 0) d += 48, left = 16;
+  }
+};
+
+// Pixels p .. p + n - 1 (n <= 8, any rows, any padding): the eight lanes' input offsets and
+// in-bounds predicates of every window position are computed once, then per channel and position
+// one predicated gather (x_zp where the window leaves the input) and one scatter.
 template <int C, int H, int W, int KH, int KW, int OW, int SH, int SW, int PT, int PL, int DH, int DW>
 inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* col) {
   static_assert(H * W <= 65536, "16-bit gather offsets");
@@ -199,31 +210,34 @@ inline void mve_im2col_any8(const int8_t* x, int8_t x_zp, int p, int n, int8_t* 
   const mve::I16x8 h0 = mve::load_h(hb), w0 = mve::load_h(wb);
   const mve::U16x8 dst = mve_col_lanes<(C * KH * KW + 15) / 16 * 16>();
   const mve::P8 lanes = mve::first8(n);
+  mve::U16x8 off[KH * KW];
+  mve::P8 pr[KH * KW];
   for (int kh = 0; kh < KH; ++kh) {
     const mve::I16x8 h = mve::add_h(h0, kh * DH);
     const mve::P8 ph = mve::within(h, H, lanes);
     for (int kw = 0; kw < KW; ++kw) {
       const mve::I16x8 wv = mve::add_h(w0, kw * DW);
-      const mve::P8 pr = mve::within(wv, W, ph);
-      const mve::U16x8 off = mve::as_u16(mve::mla_h(wv, h, W));
-      int k = kh * KW + kw;
-      for (int c = 0; c < C; ++c, k += KH * KW)
-        mve::scatter8(col + k / 16 * 64 + k % 16, dst, mve::gather8_or(x + c * H * W, off, pr, x_zp));
+      pr[kh * KW + kw] = mve::within(wv, W, ph);
+      off[kh * KW + kw] = mve::as_u16(mve::mla_h(wv, h, W));
     }
   }
+  MveColCursor cur{col, 16};
+  for (int c = 0; c < C; ++c, x += H * W)
+    for (int t = 0; t < KH * KW; ++t, cur.next()) mve::scatter8(cur.d, dst, mve::gather8_or(x, off[t], pr[t], x_zp));
 }
 
-// Eight pixels of one output row whose windows lie inside: per window position one gather of the
-// eight pixels' values (SW apart) and one scatter into the columns.
+// Eight pixels of one output row whose windows lie inside: per window position one load of the
+// eight pixels' values (a gather, SW apart, for stride 2) and one scatter into the columns.
 template <int C, int H, int W, int KH, int KW, int SW, int DH, int DW>
 inline void mve_im2col_row8(const int8_t* x, int8_t* col) {
   const mve::U16x8 src = mve::iota8(SW), dst = mve_col_lanes<(C * KH * KW + 15) / 16 * 16>();
-  int k = 0;
+  MveColCursor cur{col, 16};
   for (int c = 0; c < C; ++c)
     for (int kh = 0; kh < KH; ++kh) {
       const int8_t* xr = x + (c * H + kh * DH) * W;
-      for (int kw = 0; kw < KW; ++kw, ++k)
-        mve::scatter8(col + k / 16 * 64 + k % 16, dst, SW == 1 ? mve::widen8(xr + kw * DW) : mve::gather8(xr + kw * DW, src));
+#pragma GCC unroll 16
+      for (int kw = 0; kw < KW; ++kw, cur.next())
+        mve::scatter8(cur.d, dst, SW == 1 ? mve::widen8(xr + kw * DW) : mve::gather8(xr + kw * DW, src));
     }
 }
 
