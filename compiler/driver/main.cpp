@@ -216,8 +216,8 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--validation", o.validation, "X.npy Y.npy: top-1 accuracy before and after --prune, or of float and int8 with --quantize")
       ->expected(2);
   cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
-                "int8: the reference kernels even on cores with the DSP extension (int8 instead of int16 "
-                "weights: less flash, 2-3x the instructions)");
+                "int8: the reference kernels even on cores with the DSP extension or Helium (int8 instead of "
+                "int16 weights: less flash, 2-3x the instructions)");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
