@@ -241,14 +241,63 @@ inline void mve_im2col_row8(const int8_t* x, int8_t* col) {
     }
 }
 
-// scratch: 8 x K16 bytes.
+// Rows of output at least eight wide are built from a band: the C x KH input rows that output row
+// oh reads, each padded (band row (c, kh) holds input row oh * SH - PT + kh * DH from column -PL
+// on, WB bytes, x_zp outside the input), so every block of eight pixels of the row, border or
+// not, is plain loads and scatters. WB covers the last block's eight lanes.
+template <int OW, int SW, int KW, int DW>
+struct MveBand {
+  static constexpr int kWidth = ((OW + 7) / 8 * 8 - 1) * SW + (KW - 1) * DW + 1;
+};
+
+template <int C, int H, int W, int KH, int SH, int PT, int PL, int DH, int WB>
+inline void mve_band(const int8_t* x, int8_t x_zp, int oh, int8_t* band) {
+  constexpr int A = PL < WB ? PL : WB;              // left padding
+  constexpr int N = W < WB - A ? W : WB - A;        // input columns in the band
+  for (int c = 0; c < C; ++c)
+    for (int kh = 0; kh < KH; ++kh, band += WB) {
+      const int ih = oh * SH - PT + kh * DH;
+      if (ih < 0 || ih >= H) {
+        mve::fill_bytes(band, x_zp, WB);
+        continue;
+      }
+      mve::fill_bytes(band, x_zp, A);
+      mve::copy_bytes(band + A, x + (c * H + ih) * W, N);
+      mve::fill_bytes(band + A + N, x_zp, WB - A - N);
+    }
+}
+
+// Eight pixels (SW apart) from the band, b at the first one's window.
+template <int C, int KH, int KW, int SW, int DW, int WB, int K16>
+inline void mve_im2col_band8(const int8_t* b, int8_t* col) {
+  const mve::U16x8 src = mve::iota8(SW), dst = mve_col_lanes<K16>();
+  MveColCursor cur{col, 16};
+  for (int r = 0; r < C * KH; ++r, b += WB)
+#pragma GCC unroll 16
+    for (int kw = 0; kw < KW; ++kw, cur.next())
+      mve::scatter8(cur.d, dst, SW == 1 ? mve::widen8(b + kw * DW) : mve::gather8(b + kw * DW, src));
+}
+
+// scratch: 8 x K16 bytes of columns, then for OW >= 8 the band (C x KH x MveBand::kWidth bytes).
 template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
           typename YT, typename Out>
 inline void qconv_im2col_mve(const int8_t* x, const int8_t* w, const int32_t* bias, int8_t x_zp, YT* y, int8_t* col,
                              Out out) {
   constexpr int K = C * KH * KW, K16 = (K + 15) / 16 * 16, P = OH * OW;
   mve_zero_tail<K, K16>(col);
-  for (int p = 0; p < P; p += 8) {
+  if (OW >= 8) {
+    constexpr int WB = MveBand<OW, SW, KW, DW>::kWidth;
+    int8_t* band = col + 8 * K16;
+    for (int oh = 0; oh < OH; ++oh) {
+      mve_band<C, H, W, KH, SH, PT, PL, DH, WB>(x, x_zp, oh, band);
+      for (int ow = 0; ow < OW; ow += 8) {
+        mve_im2col_band8<C, KH, KW, SW, DW, WB, K16>(band + ow * SW, col);
+        mve_gemm_x8<M, K16, P>(w, bias, col, y + oh * OW + ow, OW - ow < 8 ? OW - ow : 8, out);
+      }
+    }
+    return;
+  }
+  for (int p = 0; p < P; p += 8) {  // short rows: blocks of eight pixels across rows
     const int n = P - p < 8 ? P - p : 8;
     const int oh = p / OW, ow = p % OW;
     const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;

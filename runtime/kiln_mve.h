@@ -104,6 +104,12 @@ inline I32x4 shr(I32x4 v) { return vshrq_n_s32(v, S); }
 inline I32x4 shl(I32x4 v, int32_t l) { return vshlq_s32(v, vdupq_n_s32(l)); }
 inline I32x4 sar(I32x4 v, int32_t s) { return vshlq_s32(v, vdupq_n_s32(-s)); }
 inline I32x4 clamp(I32x4 v, int32_t lo, int32_t hi) { return vminq_s32(vmaxq_s32(v, vdupq_n_s32(lo)), vdupq_n_s32(hi)); }
+// n bytes of v at d, sixteen at a time, the rest under a tail predicate.
+inline void fill_bytes(int8_t* d, int8_t v, int n) {
+  const I8x16 z = vdupq_n_s8(v);
+  for (; n >= 16; n -= 16, d += 16) vstrbq_s8(d, z);
+  if (n > 0) vstrbq_p_s8(d, z, vctp8q(static_cast<uint32_t>(n)));
+}
 // n bytes from s to d (not overlapping), sixteen at a time, the rest under a tail predicate.
 inline void copy_bytes(int8_t* d, const int8_t* s, int n) {
   for (; n >= 16; n -= 16, d += 16, s += 16) vstrbq_s8(d, vldrbq_s8(s));
@@ -261,6 +267,9 @@ inline I32x4 sar(I32x4 v, int32_t s) {
 inline I32x4 clamp(I32x4 v, int32_t lo, int32_t hi) {
   for (int i = 0; i < 4; ++i) v.v[i] = v.v[i] < lo ? lo : (v.v[i] > hi ? hi : v.v[i]);
   return v;
+}
+inline void fill_bytes(int8_t* d, int8_t v, int n) {
+  for (int i = 0; i < n; ++i) d[i] = v;
 }
 inline void copy_bytes(int8_t* d, const int8_t* s, int n) {
   for (int i = 0; i < n; ++i) d[i] = s[i];

@@ -123,7 +123,10 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
     case FastKind::kDepthwise3x3: return ((k.OH - 1) * k.SH + 3) * ((k.OW - 1) * k.SW + 3) + 4;
     case FastKind::kIm2col: return (g.C * k.KH * k.KW + 3) / 4 * 4 * 4;
     case FastKind::kMvePointwise: return (g.C + 15) / 16 * 16 * 8;
-    case FastKind::kMveIm2col: return (g.C * k.KH * k.KW + 15) / 16 * 16 * 8;
+    case FastKind::kMveIm2col: {  // the columns, and for rows of eight or more the padded band
+      const int64_t band = ((k.OW + 7) / 8 * 8 - 1) * k.SW + (k.KW - 1) * k.DW + 1;
+      return (g.C * k.KH * k.KW + 15) / 16 * 16 * 8 + (k.OW >= 8 ? g.C * k.KH * band : 0);
+    }
     case FastKind::kMveDepthwise: {  // the padded plane, and for stride 1 the wide output rows
       const int64_t wp = (k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1;
       return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * wp + (k.SH == 1 && k.SW == 1 ? k.OH * wp : 0);

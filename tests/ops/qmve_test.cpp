@@ -132,7 +132,8 @@ void check_im2col(unsigned seed) {
   const auto acc = conv_acc<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(c, false);
   const std::vector<int8_t> w = bytes(gemm_weights_mve("w", int8_weights(c.w), M, C * KH * KW));
   const auto b = folded_bias(c, M, C * KH * KW);
-  std::vector<int8_t> col(8 * ((C * KH * KW + 15) / 16 * 16)), y(M * OH * OW);
+  constexpr int kBand = OW >= 8 ? C * KH * (((OW + 7) / 8 * 8 - 1) * SW + (KW - 1) * DW + 1) : 0;
+  std::vector<int8_t> col(8 * ((C * KH * KW + 15) / 16 * 16) + kBand), y(M * OH * OW);
   qconv_im2col_mve<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(c.x.data(), w.data(), b.data(), c.zx, y.data(),
                                                                        col.data(), ShiftOut{});
   check_outputs(acc, OH * OW, y, ShiftOut{});
