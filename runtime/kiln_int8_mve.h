@@ -414,7 +414,7 @@ inline void qdepthwise_mve(const int8_t* x, const int8_t* w, const int32_t* bias
   constexpr bool kWide = SH == 1 && SW == 1;
   constexpr int NW = (OH - 1) * WP + OW;  // wide outputs up to the last real one
   YT* wide = reinterpret_cast<YT*>(plane + HP * WP);
-  for (int i = 0; i < HP * WP; ++i) plane[i] = x_zp;
+  mve::fill_bytes(plane, x_zp, HP * WP);
   const mve::U32x4 src = mve::iota(SW);
   for (int c = 0; c < C; ++c, w += KH * KW) {
     mve_plane_rows<H, W, HP, WP, PT, PL>(x + c * H * W, plane);
