@@ -39,42 +39,54 @@ inline void mve_dot_2x4_c(const int8_t* w, const int8_t* col, int32_t (&acc)[2][
   }
 }
 
+// The two channels' four sums, each a vector (returned in vector registers).
+struct MveAcc24 {
+  mve::I32x4 c0, c1;
+};
+
 #if KILN_MVE_ASM
 // Eight accumulators: every even core register (VMLADAVA's accumulator must be one) including
 // LR, bound by register variables, so the loop counts with SUBS / BNE rather than LE. A chunk is
 // six loads, eight VMLADAVs and the two loop instructions: 128 MACs; the first chunk starts the
-// sums (VMLADAV), so nothing is zeroed. Out of line: the bound registers must be free.
+// sums (VMLADAV), so nothing is zeroed; four VMOVs (two core registers each) make the vectors.
+// Out of line: the bound registers must be free.
 template <int K16>
-__attribute__((noinline)) void mve_dot_2x4(const int8_t* w, const int8_t* col, int32_t (&acc)[2][4]) {
+__attribute__((noinline)) MveAcc24 mve_dot_2x4(const int8_t* w, const int8_t* col) {
   register int32_t a0 __asm__("r0"), a1 __asm__("r2"), a2 __asm__("r4"), a3 __asm__("r6");
   register int32_t b0 __asm__("r8"), b1 __asm__("r10"), b2 __asm__("r12"), b3 __asm__("r14");
   register const int8_t* xp __asm__("r1") = col;
   register const int8_t* wp __asm__("r3") = w;
   register int32_t n __asm__("r5") = K16 / 16 - 1;
-  // Vector registers q0-q3 only (q4-q7 are callee-saved): the weights and the first two pixels,
-  // then the other two pixels into the pixels' registers.
-#define KILN_MVE_STEP(I)                                                                           \
-  "vldrb.8 q0, [%[w]], #16\n\tvldrb.8 q1, [%[w]], #16\n\t"                                         \
-  "vldrb.8 q2, [%[x]], #16\n\tvldrb.8 q3, [%[x]], #16\n\t"                                         \
-  "vmladav" I ".s8 %[a0], q0, q2\n\tvmladav" I ".s8 %[b0], q1, q2\n\t"                              \
-  "vmladav" I ".s8 %[a1], q0, q3\n\tvmladav" I ".s8 %[b1], q1, q3\n\t"                              \
-  "vldrb.8 q2, [%[x]], #16\n\tvldrb.8 q3, [%[x]], #16\n\t"                                         \
-  "vmladav" I ".s8 %[a2], q0, q2\n\tvmladav" I ".s8 %[b2], q1, q2\n\t"                              \
-  "vmladav" I ".s8 %[a3], q0, q3\n\tvmladav" I ".s8 %[b3], q1, q3\n\t"
+  mve::I32x4 v0, v1, t0, t1;
+  // The weights and the first two pixels, then the other two pixels into the pixels' registers.
+#define KILN_MVE_STEP(I)                                                                               \
+  "vldrb.8 %q[v0], [%[w]], #16\n\tvldrb.8 %q[v1], [%[w]], #16\n\t"                                     \
+  "vldrb.8 %q[t0], [%[x]], #16\n\tvldrb.8 %q[t1], [%[x]], #16\n\t"                                     \
+  "vmladav" I ".s8 %[a0], %q[v0], %q[t0]\n\tvmladav" I ".s8 %[b0], %q[v1], %q[t0]\n\t"                  \
+  "vmladav" I ".s8 %[a1], %q[v0], %q[t1]\n\tvmladav" I ".s8 %[b1], %q[v1], %q[t1]\n\t"                  \
+  "vldrb.8 %q[t0], [%[x]], #16\n\tvldrb.8 %q[t1], [%[x]], #16\n\t"                                     \
+  "vmladav" I ".s8 %[a2], %q[v0], %q[t0]\n\tvmladav" I ".s8 %[b2], %q[v1], %q[t0]\n\t"                  \
+  "vmladav" I ".s8 %[a3], %q[v0], %q[t1]\n\tvmladav" I ".s8 %[b3], %q[v1], %q[t1]\n\t"
   __asm__ volatile(KILN_MVE_STEP("") "cmp %[n], #0\n\tbeq 3f\n2:\t" KILN_MVE_STEP("a")
-                   "subs %[n], %[n], #1\n\tbne 2b\n3:\n"
+                   "subs %[n], %[n], #1\n\tbne 2b\n3:\n\t"
+                   // VMOV Qd[2], Qd[0], Rt, Rt2: Rt to lane 0, Rt2 to lane 2 (as LLVM builds vectors)
+                   "vmov %q[v0][2], %q[v0][0], %[a0], %[a2]\n\tvmov %q[v0][3], %q[v0][1], %[a1], %[a3]\n\t"
+                   "vmov %q[v1][2], %q[v1][0], %[b0], %[b2]\n\tvmov %q[v1][3], %q[v1][1], %[b1], %[b3]\n"
                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [b0] "=&r"(b0), [b1] "=&r"(b1),
-                     [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+r"(xp), [w] "+r"(wp), [n] "+r"(n)
+                     [b2] "=&r"(b2), [b3] "=&r"(b3), [x] "+r"(xp), [w] "+r"(wp), [n] "+r"(n), [v0] "=&w"(v0),
+                     [v1] "=&w"(v1), [t0] "=&w"(t0), [t1] "=&w"(t1)
                    :
-                   : "q0", "q1", "q2", "q3", "memory", "cc");
+                   : "memory", "cc");
 #undef KILN_MVE_STEP
-  acc[0][0] = a0, acc[0][1] = a1, acc[0][2] = a2, acc[0][3] = a3;
-  acc[1][0] = b0, acc[1][1] = b1, acc[1][2] = b2, acc[1][3] = b3;
+  (void)t0, (void)t1;
+  return MveAcc24{v0, v1};
 }
 #else
 template <int K16>
-inline void mve_dot_2x4(const int8_t* w, const int8_t* col, int32_t (&acc)[2][4]) {
+inline MveAcc24 mve_dot_2x4(const int8_t* w, const int8_t* col) {
+  int32_t acc[2][4];
   mve_dot_2x4_c<K16>(w, col, acc);
+  return MveAcc24{mve::load4(acc[0]), mve::load4(acc[1])};
 }
 #endif
 
@@ -125,11 +137,10 @@ inline void mve_gemm_x8(const int8_t* w, const int32_t* bias, const int8_t* col,
     const auto o1 = mve::vec_channel(out, m + 1);
     YT* y0 = y + m * YSTRIDE;
     for (int q = 0; q < n; q += 4) {
-      int32_t acc[2][4];
-      mve_dot_2x4<K16>(w, col + q * K16, acc);
+      const MveAcc24 acc = mve_dot_2x4<K16>(w, col + q * K16);
       const int nq = n - q < 4 ? n - q : 4;
-      o0(mve::add_n(mve::load4(acc[0]), bias[m]), y0 + q, nq);
-      o1(mve::add_n(mve::load4(acc[1]), bias[m + 1]), y0 + YSTRIDE + q, nq);
+      o0(mve::add_n(acc.c0, bias[m]), y0 + q, nq);
+      o1(mve::add_n(acc.c1, bias[m + 1]), y0 + YSTRIDE + q, nq);
     }
   }
   if (m < M) {
