@@ -6,6 +6,7 @@
 #include <random>
 #include <vector>
 
+#include "compiler/driver/compile.h"
 #include "compiler/ops/qmve.h"
 #include "runtime/kiln_int8_mve.h"
 
@@ -280,4 +281,29 @@ TEST_CASE("Helium tabulated Add equals QAddLutHalfUp element by element, in plac
   std::vector<int8_t> buf(a);
   qadd_lut_mve<N, int8_t, int8_t, int8_t, 12, -100, 127>(buf.data(), b.data(), buf.data(), ta.data(), tb.data(), my, k);
   CHECK(buf == y);
+}
+
+TEST_CASE("the Helium kernels go to int8 layers on cores with MVE unless --no-dsp-kernels", "[ops][mve]") {
+  auto code = [](const std::string& model, const std::string& target, bool dsp) {
+    CompileOptions o;
+    o.model_path = std::string(KILN_SOURCE_DIR) + "/tests/qemu/" + model + "/model.onnx";
+    o.name = "net";
+    o.target = target;
+    o.dsp_kernels = dsp;
+    auto r = compile_model(o);
+    REQUIRE(r);
+    return r->module.files.at("net.cpp");
+  };
+  const std::string m55 = code("int8_kernels", "cortex-m55", true), m55_ref = code("int8_kernels", "cortex-m55", false),
+                    m4 = code("int8_kernels", "cortex-m4", true), u55 = code("uint8_kernels", "cortex-m55", true);
+  for (const char* k : {"qconv_pointwise_mve<", "qdepthwise_mve<", "qconv_im2col_mve<", "qfully_connected_mve<",
+                        "qadd_lut_mve<"}) {
+    CHECK(m55.find(k) != std::string::npos);
+    CHECK(m55_ref.find(k) == std::string::npos);
+    CHECK(m4.find(k) == std::string::npos);
+  }
+  // uint8 activations (VMLADAVA.S8 multiplies int8) keep the DSP convolutions on the M55
+  CHECK(u55.find("qconv_pointwise_mve<") == std::string::npos);
+  CHECK(u55.find("qconv_pointwise_fast<") != std::string::npos);
+  CHECK(m55.find("qconv_pointwise_fast<") == std::string::npos);
 }
