@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # int8 kernel benchmark (not a test): the MLPerf Tiny QDQ models through `kiln verify --no-host`
 # on emulated cores (QEMU -icount: executed instructions), MACs per instruction beside
-# CMSIS-NN's on Cortex-M4 and kiln's before the DSP kernels (runtime/kiln_int8_fast.h). Outputs
-# are checked against kiln's reference on the way.
+# CMSIS-NN's on Cortex-M4 (DSP) and on Cortex-M55 (Helium), and kiln's before the DSP kernels
+# (runtime/kiln_int8_fast.h). Outputs are checked against kiln's reference on the way.
 #
 #   bench/int8_bench.sh [KILN] [CORE...]        default: build/kiln cortex-m4
 #
@@ -17,14 +17,15 @@ cores=("$@")
 mlperf=${KILN_MLPERF_DIR:-$repo/../shared/models/mlperf-tiny}
 
 # model | CMSIS-NN MAC/instr on Cortex-M4 (the issue's measurement) | kiln before (reference
-# kernels, Cortex-M4) | the dense model's MACs. "x CMSIS" compares instructions per inference
-# with CMSIS-NN's (dense MACs / its MAC/instr): pruning (docs/pruning.md) lowers kiln's MACs, so
-# MAC/instr of the pruned model alone would undersell it.
+# kernels, Cortex-M4) | the dense model's MACs | CMSIS-NN MAC/instr on Cortex-M55 with Helium
+# (issue 9's measurement). "x CMSIS" compares instructions per inference with CMSIS-NN's (dense
+# MACs / its MAC/instr): pruning (docs/pruning.md) lowers kiln's MACs, so MAC/instr of the pruned
+# model alone would undersell it.
 rows=(
-  "kws_dscnn_qdq|0.345|0.257|2656768"
-  "vww_mobilenetv1_qdq|0.311|0.262|7489664"
-  "ic_resnet8_qdq|0.419|0.208|12501632"
-  "ad_fc_autoencoder_qdq|0.456|0.267|264192"
+  "kws_dscnn_qdq|0.345|0.257|2656768|1.466"
+  "vww_mobilenetv1_qdq|0.311|0.262|7489664|1.144"
+  "ic_resnet8_qdq|0.419|0.208|12501632|2.547"
+  "ad_fc_autoencoder_qdq|0.456|0.267|264192|1.798"
 )
 
 field() { sed -n "s/^  \"$1\": \(.*\),\?$/\1/p" <<<"$2" | sed 's/,$//' | head -1; }
@@ -32,7 +33,7 @@ field() { sed -n "s/^  \"$1\": \(.*\),\?$/\1/p" <<<"$2" | sed 's/,$//' | head -1
 printf '%-24s %-10s %12s %10s %10s %9s %9s %9s %9s  %s\n' model core instructions MACs "flash B" "RAM B" \
   MAC/instr "CMSIS-NN" "x CMSIS" result
 for row in "${rows[@]}"; do
-  IFS='|' read -r name cmsis before dense <<<"$row"
+  IFS='|' read -r name cmsis before dense cmsis_mve <<<"$row"
   model="$mlperf/$name.onnx"
   if [ ! -f "$model" ]; then
     printf '%-24s %s\n' "$name" "skipped: $model not found"
@@ -45,7 +46,11 @@ for row in "${rows[@]}"; do
       continue
     fi
     mpi=$(field macs_per_instruction "$out")
-    ref=$([ "$core" = cortex-m4 ] && echo "$cmsis" || echo "-")
+    case "$core" in
+      cortex-m4) ref=$cmsis ;;
+      cortex-m55) ref=$cmsis_mve ;;
+      *) ref="-" ;;
+    esac
     ratio=$([ "$ref" = "-" ] && echo "-" ||
             awk -v d="$dense" -v b="$ref" -v i="$(field instructions "$out")" 'BEGIN { printf "%.2f", d / b / i }')
     printf '%-24s %-10s %12s %10s %10s %9s %9.3f %9s %9s  %s (before: %s)\n' "$name" "$core" "$(field instructions "$out")" \

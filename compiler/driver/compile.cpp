@@ -208,6 +208,7 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   // with it the scratch and the weight layouts, follows `has_dsp`); res.target stays the real core.
   Target gen_target = *res.target;
   gen_target.has_dsp &= opt.dsp_kernels;
+  gen_target.has_mve &= opt.dsp_kernels;  // --no-dsp-kernels turns the Helium kernels off too
   PassContext ctx;
   ctx.target = &gen_target;
   ctx.inplace_depthwise = opt.inplace_depthwise;

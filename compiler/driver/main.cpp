@@ -230,8 +230,8 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
   cmd->add_option("--validation", o.validation, "X.npy Y.npy: top-1 accuracy before and after --prune, or of float and int8 with --quantize")
       ->expected(2);
   cmd->add_flag("--no-dsp-kernels", o.no_dsp_kernels,
-                "int8: the kernels of cores without DSP even on cores with the DSP extension (int8 instead "
-                "of int16 weights: less flash, 2-3x the instructions)");
+                "int8: the kernels of cores without DSP even on cores with the DSP extension or Helium (int8 "
+                "instead of int16 weights: less flash, 2-3x the instructions)");
   cmd->add_option("--optimize", o.optimize,
                   "speed (default: int16-pair weights for the fast int8 kernels, narrowed layer by layer only "
                   "to meet a flash budget) or size (int8 weights everywhere: half the flash, a few more "

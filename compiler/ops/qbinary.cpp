@@ -109,6 +109,16 @@ Status qbinary_emit(OpCtx& ctx, QBinaryKind kind) {
     std::string sb = ctx.add_const(nm + "_tb", int32_tensor(nm + "_tb", tb));
     ctx.include("kiln_int8_fast.h");
     std::string f;
+    const Tensor &a = ctx.in(0), &b = ctx.in(3), &y = ctx.out(0);
+    if (half_up_exact(p.my, bound, p.zy) && ctx.target().has_mve && a.shape == y.shape && b.shape == y.shape) {
+      const int S = -1 - p.my.shift;
+      ctx.include("kiln_mve.h");
+      ctx.include("kiln_int8_mve.h");
+      ctx.w().line("kiln::qadd_lut_mve<{}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {}, {}, {});", y.numel(),
+                   dtype_c_name(a.dtype), dtype_c_name(b.dtype), yt, S, p.lo, p.hi, ctx.in_ptr(0), ctx.in_ptr(3),
+                   ctx.out_ptr(0), sa, sb, p.my.mult, p.zy * (1 << S) + (1 << (S - 1)));
+      return Status::ok();
+    }
     if (half_up_exact(p.my, bound, p.zy)) {
       const int S = -1 - p.my.shift;
       f = fmt::format("kiln::QAddLutHalfUp<{}, {}, {}, {}>{{{}, {}, {}, {}}}", yt, S, p.lo, p.hi, sa, sb, p.my.mult,

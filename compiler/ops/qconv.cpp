@@ -2,6 +2,7 @@
 
 #include "compiler/ops/nn_util.h"
 #include "compiler/ops/qfast.h"
+#include "compiler/ops/qmve.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -70,8 +71,19 @@ std::vector<QuantMultiplier> multipliers(const OpCtx& ctx, const QConvIo& io, in
 }
 
 // The DSP kernels of runtime/kiln_int8_fast.h (constant parameters, a core with the DSP extension),
-// and on cores without it the depthwise and row-buffer kernels of runtime/kiln_int8_nodsp.h.
-enum class FastKind { kNone, kPointwise, kDepthwise3x3, kIm2col, kDepthwisePlane, kRowsPlain };
+// the Helium kernels of runtime/kiln_int8_mve.h (a core with MVE, int8 x and weights), and on cores
+// without either the depthwise and row-buffer kernels of runtime/kiln_int8_nodsp.h.
+enum class FastKind {
+  kNone,
+  kPointwise,
+  kDepthwise3x3,
+  kIm2col,
+  kDepthwisePlane,
+  kRowsPlain,
+  kMvePointwise,
+  kMveDepthwise,
+  kMveIm2col
+};
 
 bool is_pointwise(const Geom& g) {
   const Window& k = g.w;
@@ -79,13 +91,26 @@ bool is_pointwise(const Geom& g) {
          g.G == 1;
 }
 
+// x int8 and W minus its zero points within int8 (VMLADAVA.S8 multiplies int8 by int8).
+bool mve_fits(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
+  if (ctx.in(io.x).dtype != DType::kInt8) return false;
+  std::vector<int32_t> zw(static_cast<size_t>(g.M));
+  for (int64_t m = 0; m < g.M; ++m) zw[static_cast<size_t>(m)] = zp_at(ctx, io.w_zp, m);
+  return mve_weights_fit(ctx.in(io.w), zw, g.M, ctx.in(io.w).numel() / g.M);
+}
+
 FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
   if (!ctx.has_target() || !io.requantize() || !all_params_const(ctx, io)) return FastKind::kNone;
+  const Window& k = g.w;
+  if (ctx.target().has_mve && mve_fits(ctx, io, g)) {
+    if (is_pointwise(g)) return FastKind::kMvePointwise;
+    if (g.G == g.C && g.M == g.C) return FastKind::kMveDepthwise;
+    if (g.G == 1) return FastKind::kMveIm2col;
+  }
   if (!ctx.target().has_dsp) {
     if (g.G == g.C && g.M == g.C) return FastKind::kDepthwisePlane;
     return g.G == 1 && !is_pointwise(g) ? FastKind::kRowsPlain : FastKind::kNone;
   }
-  const Window& k = g.w;
   if (is_pointwise(g)) return FastKind::kPointwise;
   if (g.G == g.C && g.M == g.C && k.KH == 3 && k.KW == 3 && k.DH == 1 && k.DW == 1 && k.SH == k.SW &&
       (k.SH == 1 || k.SH == 2))
@@ -114,6 +139,15 @@ int64_t fast_scratch_bytes(FastKind f, const Geom& g) {
     case FastKind::kDepthwisePlane:
       return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
     case FastKind::kRowsPlain: return g.C * k.KH * ((k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1);
+    case FastKind::kMvePointwise: return (g.C + 15) / 16 * 16 * 8;
+    case FastKind::kMveIm2col: {  // the columns, and for rows of eight or more the padded band
+      const int64_t band = ((k.OW + 7) / 8 * 8 - 1) * k.SW + (k.KW - 1) * k.DW + 1;
+      return (g.C * k.KH * k.KW + 15) / 16 * 16 * 8 + (k.OW >= 8 ? g.C * k.KH * band : 0);
+    }
+    case FastKind::kMveDepthwise: {  // the padded plane, and for stride 1 the wide output rows
+      const int64_t wp = (k.OW - 1) * k.SW + (k.KW - 1) * k.DW + 1;
+      return ((k.OH - 1) * k.SH + (k.KH - 1) * k.DH + 1) * wp + (k.SH == 1 && k.SW == 1 ? k.OH * wp : 0);
+    }
     case FastKind::kNone: break;
   }
   return 0;
@@ -277,6 +311,12 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
   const bool nodsp = fast == FastKind::kDepthwisePlane || fast == FastKind::kRowsPlain;
   if (fast != FastKind::kNone) ctx.include(nodsp ? "kiln_int8_nodsp.h" : "kiln_int8_fast.h");
+  const bool mve = fast == FastKind::kMvePointwise || fast == FastKind::kMveDepthwise || fast == FastKind::kMveIm2col;
+  if (mve) {
+    if (!mve_applies(x.dtype, weff)) return KILN_ICE("Helium kernel chosen for weights that do not fit int8");
+    ctx.include("kiln_mve.h");
+    ctx.include("kiln_int8_mve.h");
+  }
   // int8 GEMM weights when the kernel policy narrowed this layer (compiler/driver/kernel_policy.cpp).
   const bool wide = !(narrow_weights(ctx) && fits_int8(weff));
   auto gemm_w = [&] { return wide ? gemm_weights(nm + "_wg", weff, g.M, per_m) : gemm_weights_narrow(nm + "_wg", weff, g.M, per_m); };
@@ -285,6 +325,27 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (fast == FastKind::kMvePointwise || fast == FastKind::kMveIm2col) {
+      std::string wsym = n ? nm + "_wm" : ctx.add_const(nm + "_wm", gemm_weights_mve(nm + "_wm", weff, g.M, per_m));
+      if (fast == FastKind::kMvePointwise)
+        ctx.w().line("kiln::qconv_pointwise_mve<{}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,
+                     ctx.in_ptr(io.x), xo, wsym, bsym, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt8), out);
+      else
+        ctx.w().line(
+            "kiln::qconv_im2col_mve<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, "
+            "{});",
+            g.C, k.H, k.W, g.M, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym,
+            bsym, zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt8), out);
+      continue;
+    }
+    if (fast == FastKind::kMveDepthwise) {
+      std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
+      ctx.w().line(
+          "kiln::qdepthwise_mve<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}{}, {}, {}, {}, {}{}, {}, {});",
+          g.C, k.H, k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, k.DH, k.DW, ctx.in_ptr(io.x), xo, wsym, bsym,
+          zx, ctx.out_ptr(0), yo, ctx.scratch_ptr(DType::kInt8), out);
+      continue;
+    }
     if (fast == FastKind::kPointwise) {
       std::string wsym = n ? nm + "_wg" : ctx.add_const(nm + "_wg", gemm_w());
       ctx.w().line("kiln::qconv_pointwise_fast<{}, {}, {}, {}>({}{}, {}, {}, {}{}, {}, {});", g.C, k.H * k.W, g.M,

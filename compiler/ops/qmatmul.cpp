@@ -1,6 +1,7 @@
 #include "compiler/ops/qmatmul.h"
 
 #include "compiler/ops/qfast.h"
+#include "compiler/ops/qmve.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -227,6 +228,14 @@ Status qmatmul_emit(OpCtx& ctx, const QMatIo& io) {
                                  acc_bounds(weff, d.N, d.K, braw, a.dtype, za));
     }
     std::string bsym = ctx.add_const(nm + "_bias", int32_tensor(nm + "_bias", bias));
+    if (ctx.target().has_mve && mve_applies(a.dtype, weff)) {
+      ctx.include("kiln_mve.h");
+      ctx.include("kiln_int8_mve.h");
+      std::string wsym = ctx.add_const(nm + "_wm", fc_weights_mve(nm + "_wm", weff, d.N, d.K));
+      ctx.w().line("kiln::qfully_connected_mve<{}, {}, {}>({}, {}, {}, {}, {});", d.B * d.M, d.N, d.K,
+                   ctx.in_ptr(io.a), wsym, bsym, ctx.out_ptr(0), out);
+      return Status::ok();
+    }
     if (ctx.target().has_dsp) {
       ctx.include("kiln_int8_fc.h");
       // int8 weights when the kernel policy narrowed this layer (compiler/driver/kernel_policy.cpp).
@@ -272,7 +281,7 @@ bool qmatmul_weight_choice(OpCtx& ctx, const QMatIo& io, WeightWidthChoice* c) {
   const Tensor& b = ctx.in(io.b);
   if (!(b.is_const && d.b_stride == 0 && params_const(ctx, io))) return false;
   const Tensor weff = fc_rows(ctx, io, d, "w");
-  if (!fits_int8(weff)) return false;
+  if (!fits_int8(weff) || (ctx.target().has_mve && mve_applies(ctx.in(io.a).dtype, weff))) return false;  // Helium: int8 anyway
   c->wide_bytes = fc_weights("w", weff, d.N, d.K).numel() * 4;
   c->narrow_bytes = fc_weights_narrow("w", weff, d.N, d.K).numel() * 4;
   c->macs = qmatmul_macs(ctx, io);

@@ -13,7 +13,9 @@ int8_kernels/   int8 QLinearConv (pointwise, depthwise 3x3 stride 1 and 2, im2co
                 shape and broadcast), average pooling over whole planes (odd sizes), per-channel and per-tensor weight
                 scales, multipliers below 1/4, above (accumulator pre-shifted) and far above (the
                 reference output stage), channels with their own shifts (the reference output stages, one channel at a time),
-                QLinearMatMul with constant B (fully connected)
+                QLinearMatMul with constant B (fully connected); and for the Helium kernels of
+                runtime/kiln_int8_mve.h (int8 only) rows of eight pixels and more, K and C not
+                multiples of 16, depthwise 5x5 dilated and stride 2
 uint8_kernels/  the same kernels on uint8 activations and weights with nonzero zero points
 qdq_relu/       a QDQ model (Conv+Relu, depthwise+Clip(0, 6), Gemm+Relu): fused clamps narrower
                 than the int8 range
@@ -149,8 +151,19 @@ def kernels(rng, xt, name):
     b.conv("chunked", "xe", (0.03, xe[0], xe[1]), 60, 5, (3, 3), pads=[1, 0, 0, 1])  # K = 540: 3 chunks of 20 channels
     xf = b.qparams("xf", np.float32(0.03), b.zp())
     b.conv("unchunked", "xf", (0.03, xf[0], xf[1]), 57, 3, (3, 3), pads=[1, 1, 1, 1])  # K = 513: no chunking
+    # Helium (Cortex-M55, int8): rows long enough for the eight-pixel im2col gathers (stride 1 and
+    # 2) beside padded ones, K and C not multiples of 16, depthwise 5x5 dilated and stride 2 wide.
+    xi = b.qparams("xi", np.float32(0.03), b.zp())
+    xi_v = (0.03, xi[0], xi[1])
+    b.conv("mve_k33", "xi", xi_v, 20, 7, (3, 3), pads=[1, 1, 1, 1])                     # K = 180
+    b.conv("mve_k33s2", "xi", xi_v, 20, 5, (3, 3), strides=[2, 2], pads=[1, 0, 0, 2])
+    b.conv("mve_pw", "xi", xi_v, 20, 11, (1, 1))
+    b.conv("mve_dw5", "xi", xi_v, 20, 20, (5, 5), group=20, dilations=[2, 2], pads=[2, 3, 4, 1])
+    b.conv("mve_dw2", "xi", xi_v, 20, 20, (3, 3), group=20, strides=[2, 2], pads=[0, 1, 1, 0])
+    xj = b.qparams("xj", np.float32(0.03), b.zp())
+    b.fc("mve_fc", "xj", (0.03, xj[0], xj[1]), 100, 9)                                  # K % 16 = 4, N % 4 = 1
     shapes = {"xa": [1, c, h, w], "xb": [1, 3, 10, 13], "xc": [3, 37], "xd": [1, 64], "xe": [1, 60, 5, 5],
-              "xf": [1, 57, 4, 3], "xg": [1, c, 1, w], "xh": [2, 53]}
+              "xf": [1, 57, 4, 3], "xg": [1, c, 1, w], "xh": [2, 53], "xi": [1, 20, 12, 21], "xj": [1, 100]}
     ins = [helper.make_tensor_value_info(n, xt, s) for n, s in shapes.items()]
     outs = [helper.make_tensor_value_info(o, xt, b.shapes.get(o)) for o in b.outs]
     graph = helper.make_graph(b.nodes, name, ins, outs, b.inits)
