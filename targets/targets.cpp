@@ -4,8 +4,8 @@ namespace kiln {
 
 const std::vector<Target>& all_targets() {
   static const std::vector<Target> kTargets = {
-#define KILN_CORE(name, isa, cc, flags, fpu, dsp, mve, align, qemu, summary) \
-  {name, isa, cc, flags, Fpu::fpu, dsp, mve, align, qemu, summary},
+#define KILN_CORE(name, isa, cc, flags, fpu, dsp, mve, simd, align, qemu, summary) \
+  {name, isa, cc, flags, Fpu::fpu, dsp, mve, simd, align, qemu, summary},
 #include "targets/cores.def"
 #undef KILN_CORE
   };

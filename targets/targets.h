@@ -19,6 +19,7 @@ struct Target {
   Fpu fpu;
   bool has_dsp;            // Armv7E-M / Armv8-M DSP extension (SIMD on 16-bit lanes)
   bool has_mve;            // Helium
+  int simd_bytes;          // vector width the vectorising host kernels assume (runtime/kiln_simd.h); 0: none
   int alignment;           // arena/weights alignment in bytes
   const char* qemu;        // QEMU system machine used to test it, "" when none
   const char* summary;

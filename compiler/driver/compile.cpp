@@ -204,11 +204,13 @@ Expected<CompileResult> compile_model(const CompileOptions& opt) {
   if (res.graph.name.empty()) res.graph.name = res.name;
   KILN_TRY(verify(res.graph));
 
-  // The code generator sees the core without its DSP extension when asked (the kernel choice, and
-  // with it the scratch and the weight layouts, follows `has_dsp`); res.target stays the real core.
+  // The code generator sees the core without its DSP extension or SIMD units when asked (the
+  // kernel choice, and with it the scratch and the weight layouts, follows `has_dsp` and
+  // `simd_bytes`); res.target stays the real core.
   Target gen_target = *res.target;
   gen_target.has_dsp &= opt.dsp_kernels;
   gen_target.has_mve &= opt.dsp_kernels;  // --no-dsp-kernels turns the Helium kernels off too
+  if (!opt.simd_kernels) gen_target.simd_bytes = 0;
   PassContext ctx;
   ctx.target = &gen_target;
   ctx.inplace_depthwise = opt.inplace_depthwise;

@@ -33,6 +33,7 @@ struct CompileOptions {
   bool sparse_weights = true;     // --dense-weights: no CSR weights (compiler/ops/sparse_util.h)
   bool dsp_kernels = true;        // --no-dsp-kernels: the reference int8 kernels even on DSP cores
   OptimizeFor optimize = OptimizeFor::kSpeed;  // --optimize speed|size (compiler/driver/kernel_policy.h)
+  bool simd_kernels = true;       // --no-simd-kernels: no runtime/kiln_simd.h kernels on SIMD cores
   std::string arena_section;    // --arena-section: linker section of the static arena
   std::string weights_section;  // --weights-section: linker section of the weights
   bool external_arena = false;  // --arena external: the firmware passes its own arena

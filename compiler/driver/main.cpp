@@ -180,6 +180,7 @@ struct CommonOpts {
   std::vector<std::string> prune, prune_exclude, validation;
   bool no_dsp_kernels = false;
   std::string optimize = "speed";
+  bool no_simd_kernels = false;
 };
 
 void add_common(CLI::App* cmd, CommonOpts& o) {
@@ -237,6 +238,9 @@ void add_common(CLI::App* cmd, CommonOpts& o) {
                   "to meet a flash budget) or size (int8 weights everywhere: half the flash, a few more "
                   "instructions)")
       ->check(CLI::IsMember({"speed", "size"}));
+  cmd->add_flag("--no-simd-kernels", o.no_simd_kernels,
+                "the memory-first kernels even on cores with SIMD vector units (the host): the arena at "
+                "the liveness bound instead of the vectorising kernels' scratch");
 }
 
 Expected<CompileOptions> to_options(const CommonOpts& o) {
@@ -285,6 +289,7 @@ Expected<CompileOptions> to_options(const CommonOpts& o) {
     return error(ErrorCode::kBadOption, "--prune-exclude without --prune", "e.g. --prune channels=0.25");
   c.dsp_kernels = !o.no_dsp_kernels;
   c.optimize = o.optimize == "size" ? OptimizeFor::kSize : OptimizeFor::kSpeed;
+  c.simd_kernels = !o.no_simd_kernels;
   return c;
 }
 
@@ -396,9 +401,9 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("targets")) {
     std::printf("cores:\n");
     for (const Target& t : all_targets())
-      std::printf("  %-14s %-15s fpu=%-6s dsp=%-3s mve=%-3s align=%-2d qemu=%-11s %s\n", t.name, t.isa,
+      std::printf("  %-14s %-15s fpu=%-6s dsp=%-3s mve=%-3s simd=%-2d align=%-2d qemu=%-11s %s\n", t.name, t.isa,
                   t.fpu == Fpu::kNone ? "none" : t.fpu == Fpu::kSingle ? "sp" : "dp", t.has_dsp ? "yes" : "no",
-                  t.has_mve ? "yes" : "no", t.alignment, *t.qemu ? t.qemu : "-", t.summary);
+                  t.has_mve ? "yes" : "no", t.simd_bytes, t.alignment, *t.qemu ? t.qemu : "-", t.summary);
     std::printf("boards:\n");
     for (const Board& b : all_boards())
       std::printf("  %-20s core=%-14s RAM %7llu KiB  flash %7llu KiB  %s\n", b.name, b.core,

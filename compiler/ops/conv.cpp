@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/simd_util.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -191,6 +192,7 @@ Status emit(OpCtx& ctx) {
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
+    if (!sparse && emit_conv_simd(ctx, g.C, g.M, g.G, k, xo, yo, &packed)) continue;  // SIMD targets
     if (inplace_pw && blocked_variant(ctx, g) == "pointwise") {  // the blocked tiles on gathered blocks
       include_blocked(ctx);
       const Tensor& w = ctx.in(1);
@@ -256,6 +258,8 @@ int64_t macs(OpCtx& ctx) {
 int64_t scratch(OpCtx& ctx) {
   ConvGeom g;
   if (!resolve(ctx, &g)) return 0;
+  const int64_t simd = conv_simd_scratch(ctx, g.C, g.M, g.G, g.w);
+  if (simd >= 0) return simd;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock * static_cast<int64_t>(sizeof(float));
   const std::string v = blocked_variant(ctx, g);
   if (v == "depthwise_padded") {

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "compiler/ops/nn_util.h"
+#include "compiler/ops/simd_util.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -105,6 +106,13 @@ Status emit(OpCtx& ctx) {
   const bool sparse = b.is_const && t == DType::kFloat32 &&
                       emit_csr_weights(ctx, ctx.node().name + "_w", d.trans_b ? b : transpose_last2(b, b.name + "_t"),
                                        d.N, &csr);
+  if (!sparse && t == DType::kFloat32 && use_simd_float(ctx)) {  // SIMD targets (compiler/ops/simd_util)
+    const std::vector<int64_t> cs = has_c(ctx) ? broadcast_strides(ctx.in(2).shape, {d.M, d.N}) : std::vector<int64_t>{0, 0};
+    if (emit_gemm_simd(ctx, d.M, d.N, d.K, d.trans_b, d.trans_a ? 1 : d.K, d.trans_a ? d.M : 1, cs[0], cs[1],
+                       has_c(ctx) ? ctx.in_ptr(2) : "static_cast<const float*>(nullptr)",
+                       ctx.node().attr_float("alpha", 1.0f), ctx.node().attr_float("beta", 1.0f)))
+      return Status::ok();
+  }
   const bool blocked =
       !sparse && t == DType::kFloat32 && b.is_const && ctx.has_target() && use_blocked_float(ctx.target());
   std::string bp;

@@ -73,6 +73,7 @@ class OpCtx {
   bool has_output(size_t i) const { return i < node_.outputs.size() && !node_.outputs[i].empty(); }
   const Tensor& in(size_t i) const { return graph_.tensor(node_.inputs.at(i)); }
   Tensor& out(size_t i) { return graph_.tensor(node_.outputs.at(i)); }
+  const Tensor& out(size_t i) const { return graph_.tensor(node_.outputs.at(i)); }
   // A constant input's data; an error (E0207) when it is not constant.
   Status require_const(size_t i, const char* what) const;
 

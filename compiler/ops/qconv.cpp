@@ -3,6 +3,7 @@
 #include "compiler/ops/nn_util.h"
 #include "compiler/ops/qfast.h"
 #include "compiler/ops/qmve.h"
+#include "compiler/ops/simd_util.h"
 #include "compiler/ops/sparse_util.h"
 
 namespace kiln {
@@ -108,6 +109,8 @@ FastKind fast_kind(const OpCtx& ctx, const QConvIo& io, const Geom& g) {
     if (g.G == 1) return FastKind::kMveIm2col;
   }
   if (!ctx.target().has_dsp) {
+    // A core with a vector unit (the host) takes the kernels of compiler/ops/simd_util.h instead.
+    if (qconv_simd_applies(ctx, true, g.C, g.M, g.G, g.w)) return FastKind::kNone;
     if (g.G == g.C && g.M == g.C) return FastKind::kDepthwisePlane;
     return g.G == 1 && !is_pointwise(g) ? FastKind::kRowsPlain : FastKind::kNone;
   }
@@ -322,6 +325,7 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
   auto gemm_w = [&] { return wide ? gemm_weights(nm + "_wg", weff, g.M, per_m) : gemm_weights_narrow(nm + "_wg", weff, g.M, per_m); };
   CsrWeights csr;
   bool sparse = false, sparse_done = false;
+  std::string simd_w;  // the SIMD kernels' weights, once for every batch
   for (int64_t n = 0; n < g.N; ++n) {
     std::string xo = n ? fmt::format(" + {}", n * in_batch) : "";
     std::string yo = n ? fmt::format(" + {}", n * out_batch) : "";
@@ -388,6 +392,12 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     // In place (passes/inplace.cpp) without a fast kernel: x and y are the same bytes, plus
     // planned scratch. (The fast pointwise and depthwise 3x3 kernels read a pixel pair / a
     // channel plane whole before writing it, so they run in place as they are.)
+    // SIMD targets (compiler/ops/simd_util): in place here, else after the CSR cost model below.
+    const bool simd = qconv_simd_applies(ctx, true, g.C, g.M, g.G, k);
+    if (simd && (inplace_pw || inplace_dw)) {
+      emit_qconv_simd(ctx, g.C, g.M, g.G, k, ctx.in_ptr(io.x) + xo, weff, nm, &simd_w, bsym, zx, ctx.out_ptr(0) + yo, out);
+      continue;
+    }
     if (inplace_pw || inplace_dw) {
       std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
       if (inplace_pw) {
@@ -409,6 +419,10 @@ Status qconv_emit(OpCtx& ctx, const QConvIo& io) {
     if (pointwise && (n ? sparse_done : (sparse_done = true, sparse = emit_csr_weights(ctx, nm + "_w", weff, g.M, &csr)))) {
       ctx.w().line("kiln::qconv_pointwise_csr<{}, {}, {}>({}{}, {}, {}, {}, {}, {}{}, {});", g.C, k.H * k.W, g.M,
                    ctx.in_ptr(io.x), xo, csr.vals, csr.cols, csr.rows, bsym, ctx.out_ptr(0), yo, out);
+      continue;
+    }
+    if (simd) {
+      emit_qconv_simd(ctx, g.C, g.M, g.G, k, ctx.in_ptr(io.x) + xo, weff, nm, &simd_w, bsym, zx, ctx.out_ptr(0) + yo, out);
       continue;
     }
     std::string wsym = n ? nm + "_w" : ctx.add_const(nm + "_w", weff);
@@ -436,6 +450,8 @@ int64_t qconv_scratch(OpCtx& ctx, const QConvIo& io) {
   // The row buffer is optional: plan-memory drops it where it would raise the arena (qconv2d runs).
   if (fast == FastKind::kRowsPlain) ctx.node().set_int("kiln_scratch_optional", 1);
   if (fast != FastKind::kNone) return fast_scratch_bytes(fast, g);
+  const int64_t simd = qconv_simd_scratch(ctx, io.requantize() && all_params_const(ctx, io), g.C, g.M, g.G, g.w);
+  if (simd >= 0) return simd;
   if (ctx.node().attr_int("kiln_inplace_dw", 0)) return g.w.OH * g.w.OW;
   if (ctx.node().attr_int("kiln_inplace_pw", 0)) return g.C * kInplacePointwiseBlock;
   return 0;

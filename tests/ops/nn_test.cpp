@@ -35,14 +35,17 @@ std::vector<float> eval(Graph& g, const std::string& out = "y") {
   return test::values(g.tensor(out));
 }
 
-// The node's emitted code, with every tensor placed at arena offset 0.
+// The node's emitted code, with every tensor placed at arena offset 0, for the host without its
+// SIMD kernels (--no-simd-kernels: the blocked ones; tests/ops/simd_util_test.cpp has the others).
 std::string emit(Graph& g) {
   REQUIRE(infer_node(g, g.nodes[0]).is_ok());
   for (auto& kv : g.tensors) kv.second.arena_offset = 0;
-  CodegenState cg(g, all_targets().front());
+  Target host = all_targets().front();
+  host.simd_bytes = 0;
+  CodegenState cg(g, host);
   Emitter w;
   OpCtx ctx(g, g.nodes[0], g.opset);
-  ctx.set_codegen(&cg, &w, &all_targets().front());
+  ctx.set_codegen(&cg, &w, &host);
   REQUIRE(find_op(g.nodes[0].op)->emit(ctx).is_ok());
   return w.text();
 }
