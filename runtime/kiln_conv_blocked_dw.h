@@ -11,26 +11,20 @@ namespace kiln {
 
 // The activations the depthwise assembly loop applies itself (KIND of dw3x3_blocks), -1 for the
 // others (their layers keep the C loops), and Clip's bound as integer bits.
-template <typename Act>
-struct AsmAct {
-  static constexpr int kKind = -1;
+template <int Kind>
+struct AsmActNoBound {
+  static constexpr int kKind = Kind;
+  template <typename Act>
   static int32_t hi(const Act&) { return 0; }
 };
+template <typename Act>
+struct AsmAct : AsmActNoBound<-1> {};
 template <>
-struct AsmAct<ActNone> {
-  static constexpr int kKind = 0;
-  static int32_t hi(const ActNone&) { return 0; }
-};
+struct AsmAct<ActNone> : AsmActNoBound<0> {};
 template <>
-struct AsmAct<ActKeep> {
-  static constexpr int kKind = 0;
-  static int32_t hi(const ActKeep&) { return 0; }
-};
+struct AsmAct<ActKeep> : AsmActNoBound<0> {};
 template <>
-struct AsmAct<ActReluBits> {
-  static constexpr int kKind = 1;
-  static int32_t hi(const ActReluBits&) { return 0; }
-};
+struct AsmAct<ActReluBits> : AsmActNoBound<1> {};
 template <>
 struct AsmAct<ActClampBits> {
   static constexpr int kKind = 2;
