@@ -44,7 +44,9 @@ std::string blocked_act_expr(const Node& n) {
 void include_blocked(OpCtx& ctx) {
   ctx.include("kiln_conv.h");
   ctx.include("kiln_linalg.h");
+  ctx.include("kiln_float_asm.h");
   ctx.include("kiln_conv_blocked.h");
+  ctx.include("kiln_conv_blocked_dw.h");
 }
 
 Tensor pack_rows4(const Tensor& t, int64_t M, const std::string& name) {

@@ -24,7 +24,8 @@ bool use_blocked_float(const Target& t);
 // clamp on the bit pattern (kiln::ActReluBits / ActClampBits: integer instructions; a NaN may
 // come out as a bound).
 std::string blocked_act_expr(const Node& n);
-// Includes kiln_conv_blocked.h and the runtime headers it builds on.
+// Includes kiln_conv_blocked.h, kiln_conv_blocked_dw.h (depthwise), kiln_float_asm.h (their Arm
+// assembly loops) and the runtime headers they build on.
 void include_blocked(OpCtx& ctx);
 
 // A copy of float constant t, seen as [M, K] (K = numel / M), with its rows in blocks of four

@@ -1,4 +1,4 @@
-// The register-blocked float kernels (runtime/kiln_conv_blocked.h) against the reference
+// The register-blocked float kernels (runtime/kiln_conv_blocked.h, kiln_conv_blocked_dw.h) against the reference
 // evaluation of Conv and Gemm, on shapes that leave every ragged edge of the 4 x 4 tiling, and the
 // emitters' choice of them by target.
 #include <catch2/catch.hpp>
@@ -10,6 +10,7 @@
 #include "compiler/ops/nn_util.h"
 #include "passes/passes.h"
 #include "runtime/kiln_conv_blocked.h"
+#include "runtime/kiln_conv_blocked_dw.h"
 #include "tests/test_util.h"
 
 using namespace kiln;
@@ -56,6 +57,24 @@ std::vector<float> packed(Graph& g, const std::string& name, int64_t rows) {
   return test::values(pack_rows4(g.tensor(name), rows, name));
 }
 
+// conv2d_blocked (through its row buffer) and conv2d_blocked_direct on conv_graph g's node (its
+// attributes set) against the reference; the template arguments are the kernels'.
+template <int C, int H, int W, int M, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, int DH, int DW,
+          typename Act>
+void check_conv2d_blocked(Graph& g, Act act) {
+  std::vector<float> want = reference(g);
+  REQUIRE(g.tensor("y").shape == Shape{1, M, OH, OW});
+  constexpr int WP = (OW - 1) * SW + (KW - 1) * DW + 1;  // the row buffer: C * KH rows of WP floats
+  std::vector<float> rows(C * KH * WP), got(want.size()), wp = packed(g, "w", M);
+  kiln::conv2d_blocked<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(
+      g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), rows.data(), got.data(), act);
+  check_close(got, want);
+  std::vector<float> direct(want.size());
+  kiln::conv2d_blocked_direct<C, H, W, M, KH, KW, OH, OW, SH, SW, PT, PL, DH, DW>(
+      g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), direct.data(), act);
+  check_close(direct, want);
+}
+
 // The node's emitted code for `target`, tensors at arena offset 0, scratch planned as the
 // memory planner would.
 std::string emit_for(Graph& g, const char* target) {
@@ -94,14 +113,7 @@ TEST_CASE("conv2d_blocked matches the reference with stride 2, pads on every sid
   Node& n = conv_graph(g, {1, 5, 8, 11}, {7, 5, 3, 2});  // 7 outputs: a block of four and three rows
   n.set_ints("strides", {2, 2});
   n.set_ints("pads", {1, 0, 2, 1});  // top, left, bottom, right
-  std::vector<float> want = reference(g);
-  REQUIRE(g.tensor("y").shape == Shape{1, 7, 5, 6});
-  // WP = (6 - 1) * 2 + (2 - 1) + 1 = 12 floats per row, C * KH = 15 rows.
-  std::vector<float> rows(15 * 12), got(want.size()), wp = packed(g, "w", 7);
-  kiln::conv2d_blocked<5, 8, 11, 7, 3, 2, 5, 6, 2, 2, 1, 0, 1, 1>(g.tensor("x").as<float>(), wp.data(),
-                                                                  g.tensor("b").as<float>(), rows.data(),
-                                                                  got.data(), kiln::ActNone{});
-  check_close(got, want);
+  check_conv2d_blocked<5, 8, 11, 7, 3, 2, 5, 6, 2, 2, 1, 0, 1, 1>(g, kiln::ActNone{});
 }
 
 TEST_CASE("conv2d_blocked matches the reference with dilation, odd widths and a fused clamp", "[ops][nn][blocked]") {
@@ -112,13 +124,7 @@ TEST_CASE("conv2d_blocked matches the reference with dilation, odd widths and a 
   n.set_string("kiln_act", "Clip");
   n.set_float("kiln_act_lo", -0.5f);
   n.set_float("kiln_act_hi", 0.5f);
-  std::vector<float> want = reference(g);
-  REQUIRE(g.tensor("y").shape == Shape{1, 9, 8, 12});
-  std::vector<float> rows(3 * 3 * 16), got(want.size()), wp = packed(g, "w", 9);
-  kiln::conv2d_blocked<3, 9, 13, 9, 3, 3, 8, 12, 1, 1, 2, 1, 2, 2>(g.tensor("x").as<float>(), wp.data(),
-                                                                   g.tensor("b").as<float>(), rows.data(),
-                                                                   got.data(), kiln::ActClamp{-0.5f, 0.5f});
-  check_close(got, want);
+  check_conv2d_blocked<3, 9, 13, 9, 3, 3, 8, 12, 1, 1, 2, 1, 2, 2>(g, kiln::ActClamp{-0.5f, 0.5f});
 }
 
 TEST_CASE("pointwise_blocked matches the reference with channels and pixels off the tiling", "[ops][nn][blocked]") {
@@ -339,17 +345,7 @@ TEST_CASE("a row buffer that fits below the arena's peak is kept, and the arena 
 }
 
 TEST_CASE("conv2d_blocked_direct (no row buffer) matches the reference on ragged shapes", "[ops][nn][blocked]") {
-  SECTION("stride 2, pads on every side, 7 outputs") {
-    Graph g;
-    Node& n = conv_graph(g, {1, 5, 8, 11}, {7, 5, 3, 2});
-    n.set_ints("strides", {2, 2});
-    n.set_ints("pads", {1, 0, 2, 1});
-    std::vector<float> want = reference(g);
-    std::vector<float> got(want.size()), wp = packed(g, "w", 7);
-    kiln::conv2d_blocked_direct<5, 8, 11, 7, 3, 2, 5, 6, 2, 2, 1, 0, 1, 1>(
-        g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(), kiln::ActNone{});
-    check_close(got, want);
-  }
+  // (Every check_conv2d_blocked runs it too.)
   SECTION("dilation 2, wide pads (rows with one kernel row inside), 9 outputs, fused clamp") {
     Graph g;
     Node& n = conv_graph(g, {1, 3, 9, 13}, {9, 3, 3, 3});
@@ -358,12 +354,7 @@ TEST_CASE("conv2d_blocked_direct (no row buffer) matches the reference on ragged
     n.set_string("kiln_act", "Clip");
     n.set_float("kiln_act_lo", 0.0f);
     n.set_float("kiln_act_hi", 0.5f);
-    std::vector<float> want = reference(g);
-    REQUIRE(g.tensor("y").shape == Shape{1, 9, 11, 12});
-    std::vector<float> got(want.size()), wp = packed(g, "w", 9);
-    kiln::conv2d_blocked_direct<3, 9, 13, 9, 3, 3, 11, 12, 1, 1, 3, 1, 2, 2>(
-        g.tensor("x").as<float>(), wp.data(), g.tensor("b").as<float>(), got.data(), kiln::ActClampBits{0.5f});
-    check_close(got, want);
+    check_conv2d_blocked<3, 9, 13, 9, 3, 3, 11, 12, 1, 1, 3, 1, 2, 2>(g, kiln::ActClampBits{0.5f});
   }
 }
 
@@ -435,13 +426,7 @@ TEST_CASE("conv2d_blocked matches the reference on rows of one to five taps at s
   SECTION("1x1 at stride 2, 9 outputs") {
     Graph g;
     conv_graph(g, {1, 5, 7, 9}, {9, 5, 1, 1}).set_ints("strides", {2, 2});
-    std::vector<float> want = reference(g);
-    REQUIRE(g.tensor("y").shape == Shape{1, 9, 4, 5});
-    std::vector<float> rows(5 * 9), got(want.size()), wp = packed(g, "w", 9);
-    kiln::conv2d_blocked<5, 7, 9, 9, 1, 1, 4, 5, 2, 2, 0, 0, 1, 1>(g.tensor("x").as<float>(), wp.data(),
-                                                                  g.tensor("b").as<float>(), rows.data(), got.data(),
-                                                                  kiln::ActNone{});
-    check_close(got, want);
+    check_conv2d_blocked<5, 7, 9, 9, 1, 1, 4, 5, 2, 2, 0, 0, 1, 1>(g, kiln::ActNone{});
   }
   SECTION("5x5 at stride 2, pads on every side, fused Relu") {
     Graph g;
@@ -450,27 +435,14 @@ TEST_CASE("conv2d_blocked matches the reference on rows of one to five taps at s
     n.set_ints("pads", {2, 1, 2, 2});
     n.set_string("kiln_act", "Relu");
     n.set_float("kiln_act_lo", 0.0f);
-    std::vector<float> want = reference(g);
-    REQUIRE(g.tensor("y").shape == Shape{1, 6, 5, 5});
-    // WP = (5 - 1) * 2 + 4 + 1 = 13 floats per row, C * KH = 15 rows.
-    std::vector<float> rows(15 * 13), got(want.size()), wp = packed(g, "w", 6);
-    kiln::conv2d_blocked<3, 9, 11, 6, 5, 5, 5, 5, 2, 2, 2, 1, 1, 1>(g.tensor("x").as<float>(), wp.data(),
-                                                                   g.tensor("b").as<float>(), rows.data(), got.data(),
-                                                                   kiln::ActReluBits{});
-    check_close(got, want);
+    check_conv2d_blocked<3, 9, 11, 6, 5, 5, 5, 5, 2, 2, 2, 1, 1, 1>(g, kiln::ActReluBits{});
   }
   SECTION("2x4 dilated in width, 4 outputs, 7-pixel rows") {
     Graph g;
     Node& n = conv_graph(g, {1, 2, 6, 13}, {4, 2, 2, 4});
     n.set_ints("dilations", {1, 2});
     n.set_ints("pads", {0, 1, 1, 0});
-    std::vector<float> want = reference(g);
-    REQUIRE(g.tensor("y").shape == Shape{1, 4, 6, 8});
-    std::vector<float> rows(2 * 2 * 14), got(want.size()), wp = packed(g, "w", 4);
-    kiln::conv2d_blocked<2, 6, 13, 4, 2, 4, 6, 8, 1, 1, 0, 1, 1, 2>(g.tensor("x").as<float>(), wp.data(),
-                                                                   g.tensor("b").as<float>(), rows.data(), got.data(),
-                                                                   kiln::ActNone{});
-    check_close(got, want);
+    check_conv2d_blocked<2, 6, 13, 4, 2, 4, 6, 8, 1, 1, 0, 1, 1, 2>(g, kiln::ActNone{});
   }
 }
 
