@@ -1,4 +1,4 @@
-// The vectorising float kernels (runtime/kiln_simd.h, host target) against the reference
+// The vectorising kernels (runtime/kiln_simd.h, kiln_simd_int8.h; host target) against the reference
 // kernels (runtime/kiln_conv.h, kiln_linalg.h) on shapes that are not multiples of the vector or
 // row block: odd widths, padding, strides, dilations, fewer than four output channels.
 #include <catch2/catch.hpp>
@@ -10,6 +10,7 @@
 #include "runtime/kiln_int8.h"
 #include "runtime/kiln_linalg.h"
 #include "runtime/kiln_simd.h"
+#include "runtime/kiln_simd_int8.h"
 
 namespace {
 
