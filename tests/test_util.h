@@ -1,6 +1,7 @@
 // Small builders for hand-made IR graphs in unit tests.
 #pragma once
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,15 @@ inline Node& add_node(Graph& g, const std::string& op, std::vector<std::string> 
 
 inline std::vector<float> values(const Tensor& t) {
   return std::vector<float>(t.as<float>(), t.as<float>() + t.numel());
+}
+
+// n floats uniform in [-1, 1), the same for the same seed.
+inline std::vector<float> random_floats(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& f : v) f = d(rng);
+  return v;
 }
 
 }  // namespace kiln::test

@@ -129,6 +129,7 @@ void emit_qconv_simd(OpCtx& ctx, int64_t C, int64_t M, int64_t G, const Window& 
                      int32_t x_zp, const std::string& y, const std::string& out) {
   const Kind kind = conv_kind(ctx, C, M, G, k);
   ctx.include("kiln_simd.h");
+  ctx.include("kiln_simd_int8.h");
   if (wsym->empty() && kind == Kind::kDepthwise) {
     *wsym = ctx.add_const(name + "_w", w);
   } else if (wsym->empty()) {

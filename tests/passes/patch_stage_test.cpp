@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <random>
-
 #include "compiler/ir/verify.h"
 #include "compiler/ops/infer.h"
 #include "passes/passes.h"
@@ -11,14 +9,6 @@ using namespace kiln;
 
 namespace {
 
-std::vector<float> random_values(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& x : v) x = d(rng);
-  return v;
-}
-
 // x[1,3,23,19] -> 3x3 stride-2 Conv (pad 1) -> depthwise 3x3 dilation 2 (pad 2) -> 1x1 Conv ->
 // 5x4 Conv (asymmetric pads) + Relu -> GlobalAveragePool: strides, dilations, odd sizes, uneven
 // tiles and pads on one side only.
@@ -26,11 +16,11 @@ Graph stage_graph() {
   Graph g;
   g.opset = 13;
   test::add_input(g, "x", {1, 3, 23, 19});
-  test::add_const(g, "W1", {4, 3, 3, 3}, random_values(108, 1));
-  test::add_const(g, "B1", {4}, random_values(4, 2));
-  test::add_const(g, "W2", {4, 1, 3, 3}, random_values(36, 3));
-  test::add_const(g, "W3", {6, 4, 1, 1}, random_values(24, 4));
-  test::add_const(g, "W4", {5, 6, 5, 4}, random_values(600, 5));
+  test::add_const(g, "W1", {4, 3, 3, 3}, test::random_floats(108, 1));
+  test::add_const(g, "B1", {4}, test::random_floats(4, 2));
+  test::add_const(g, "W2", {4, 1, 3, 3}, test::random_floats(36, 3));
+  test::add_const(g, "W3", {6, 4, 1, 1}, test::random_floats(24, 4));
+  test::add_const(g, "W4", {5, 6, 5, 4}, test::random_floats(600, 5));
   Node& c1 = test::add_node(g, "Conv", {"x", "W1", "B1"}, {"a"}, "c1");
   c1.set_ints("strides", {2, 2});
   c1.set_ints("pads", {1, 1, 1, 1});
@@ -60,7 +50,7 @@ std::vector<float> run(Graph g, const std::vector<float>& x, const std::string& 
 
 TEST_CASE("patch-stage computes every tile of the first convolutions exactly as the whole layers", "[passes][memory]") {
   const Graph plain = stage_graph();
-  const std::vector<float> x = random_values(3 * 23 * 19, 7);
+  const std::vector<float> x = test::random_floats(3 * 23 * 19, 7);
   const std::vector<float> want_d = run(plain, x, "d");
   for (int n : {2, 3, 4}) {
     for (int layers : {1, 2, 4}) {
@@ -94,7 +84,7 @@ TEST_CASE("patch-stage leaves the graph alone when no patched stage lowers the a
   Graph g;
   g.opset = 13;
   test::add_input(g, "x", {1, 1, 4, 4});
-  test::add_const(g, "W", {8, 1, 1, 1}, random_values(8, 9));
+  test::add_const(g, "W", {8, 1, 1, 1}, test::random_floats(8, 9));
   test::add_node(g, "Conv", {"x", "W"}, {"c"});
   test::add_node(g, "GlobalAveragePool", {"c"}, {"y"});
   g.outputs = {"y"};

@@ -1,4 +1,4 @@
-// The vectorising float kernels (runtime/kiln_simd.h, host target) against the reference
+// The vectorising kernels (runtime/kiln_simd.h, kiln_simd_int8.h; host target) against the reference
 // kernels (runtime/kiln_conv.h, kiln_linalg.h) on shapes that are not multiples of the vector or
 // row block: odd widths, padding, strides, dilations, fewer than four output channels.
 #include <catch2/catch.hpp>
@@ -10,6 +10,8 @@
 #include "runtime/kiln_int8.h"
 #include "runtime/kiln_linalg.h"
 #include "runtime/kiln_simd.h"
+#include "runtime/kiln_simd_int8.h"
+#include "tests/test_util.h"
 
 namespace {
 
@@ -17,13 +19,7 @@ struct Identity {
   float operator()(float v) const { return v; }
 };
 
-std::vector<float> random_floats(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> d(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (float& f : v) f = d(rng);
-  return v;
-}
+using kiln::test::random_floats;
 
 // Output stage with a per-channel effect, so a wrong channel index shows; keeps 12 bits of the
 // accumulator so any difference in it does too.
