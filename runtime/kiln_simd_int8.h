@@ -14,6 +14,13 @@
 #endif
 
 namespace kiln {
+
+// The half-up output stages of kiln_int8_fast.h (defined there; the emitter includes it with them).
+template <typename YT, int S, int LO, int HI>
+struct RequantHalfUp;
+template <typename YT, int S, int LO, int HI>
+struct RequantHalfUpTensor;
+
 namespace simd {
 
 // Stores the first N lanes of accumulator v of output channel m through the output stage (all
@@ -26,6 +33,37 @@ inline void store_out(YT* p, const I8& v, Out out, int m) {
   for (int i = 0; i < kLanes; ++i) r[i] = out(t[i], m);
   __builtin_memcpy(p, r, sizeof(YT) * N);
 }
+
+#if defined(KILN_SIMD_MADD)
+// RequantHalfUp's output stage on all eight lanes at once: the high word of acc * m from two
+// signed 32 x 32 -> 64-bit multiplies (even lanes, then the odd ones shifted down), plus k (two's
+// complement, as SMMLA's addend), the arithmetic shift by S and the clamp: lane for lane what
+// dsp::mul_hi_add, >> S and dsp::clamp compute one output at a time.
+template <int N, int S, int LO, int HI, typename YT>
+inline void store_half_up(YT* p, const I8& v, int32_t m, int32_t k) {
+  __m256i a;
+  __builtin_memcpy(&a, &v, sizeof a);
+  const __m256i mv = _mm256_set1_epi32(m);
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epi32(a, mv), 32);
+  const __m256i odd = _mm256_mul_epi32(_mm256_srli_epi64(a, 32), mv);
+  __m256i r = _mm256_add_epi32(_mm256_blend_epi32(even, odd, 0xAA), _mm256_set1_epi32(k));
+  r = _mm256_min_epi32(_mm256_max_epi32(_mm256_srai_epi32(r, S), _mm256_set1_epi32(LO)), _mm256_set1_epi32(HI));
+  int32_t t[kLanes];
+  YT y[kLanes];
+  __builtin_memcpy(t, &r, sizeof t);
+  for (int i = 0; i < kLanes; ++i) y[i] = static_cast<YT>(t[i]);
+  __builtin_memcpy(p, y, sizeof(YT) * N);
+}
+
+template <int N, typename YT, int S, int LO, int HI>
+inline void store_out(YT* p, const I8& v, const RequantHalfUp<YT, S, LO, HI>& out, int m) {
+  store_half_up<N, S, LO, HI>(p, v, out.mult[m], out.k);
+}
+template <int N, typename YT, int S, int LO, int HI>
+inline void store_out(YT* p, const I8& v, const RequantHalfUpTensor<YT, S, LO, HI>& out, int) {
+  store_half_up<N, S, LO, HI>(p, v, out.m, out.k);
+}
+#endif
 
 // store_out as a store object for simd::depthwise_rows (kiln_simd.h): channel m's output stage.
 template <typename Out>

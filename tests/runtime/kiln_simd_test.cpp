@@ -3,11 +3,13 @@
 // row block: odd widths, padding, strides, dilations, fewer than four output channels.
 #include <catch2/catch.hpp>
 
+#include <climits>
 #include <random>
 #include <vector>
 
 #include "runtime/kiln_conv.h"
 #include "runtime/kiln_int8.h"
+#include "runtime/kiln_int8_fast.h"
 #include "runtime/kiln_linalg.h"
 #include "runtime/kiln_simd.h"
 #include "runtime/kiln_simd_int8.h"
@@ -372,4 +374,49 @@ TEST_CASE("qconv2d_pairs_direct is bit-exact with qconv2d at stride 1, odd chann
   check_qconv_pairs_direct<uint8_t, int16_t, 5, 6, 5, 9, 3, 3, 1, 1, 1, 1>(131);     // rows of 5 < 8
   check_qconv_pairs_direct<int8_t, int8_t, 4, 10, 27, 5, 5, 3, 2, 1, 0, 2>(20);      // asymmetric pads
   check_qconv_pairs_direct<int8_t, int8_t, 2, 8, 12, 4, 3, 3, 2, 2, 2, 2, 2, 2>(3);  // dilation 2
+}
+
+namespace {
+
+// kiln::simd::store_out through a half-up output stage (RequantHalfUp / RequantHalfUpTensor: the
+// vector form under AVX2) against the stage itself, one lane at a time.
+template <typename YT, int S, int LO, int HI>
+void check_half_up(std::mt19937& rng) {
+  std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX), small(-(1 << 20), 1 << 20);
+  std::uniform_int_distribution<int32_t> mult(1 << 30, INT32_MAX);
+  const int32_t ms[3] = {mult(rng), mult(rng), 1 << 30};
+  const int32_t k = (3 << S) + (1 << (S - 1));
+  const kiln::RequantHalfUp<YT, S, LO, HI> per_channel{ms, k};
+  const kiln::RequantHalfUpTensor<YT, S, LO, HI> per_tensor{ms[1], k};
+  for (int round = 0; round < 500; ++round) {
+    int32_t a[kiln::simd::kLanes];
+    for (int i = 0; i < kiln::simd::kLanes; ++i) a[i] = round % 3 ? small(rng) : any(rng);
+    if (round == 0) a[0] = INT32_MIN, a[1] = INT32_MAX, a[2] = 0, a[3] = -1;
+    kiln::simd::I8 v;
+    __builtin_memcpy(&v, a, sizeof v);
+    for (int m = 0; m < 3; ++m) {
+      YT got[kiln::simd::kLanes], got_t[kiln::simd::kLanes];
+      kiln::simd::store_out<kiln::simd::kLanes>(got, v, per_channel, m);
+      kiln::simd::store_out<kiln::simd::kLanes>(got_t, v, per_tensor, m);
+      for (int i = 0; i < kiln::simd::kLanes; ++i) {
+        REQUIRE(got[i] == per_channel(a[i], m));
+        REQUIRE(got_t[i] == per_tensor(a[i], m));
+      }
+      YT part[kiln::simd::kLanes];
+      for (auto& e : part) e = 99;
+      kiln::simd::store_out<5>(part, v, per_channel, m);
+      for (int i = 0; i < kiln::simd::kLanes; ++i) REQUIRE(part[i] == (i < 5 ? per_channel(a[i], m) : YT(99)));
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("the vector half-up output stage equals RequantHalfUp lane for lane", "[runtime][simd][quant]") {
+  std::mt19937 rng(21);
+  check_half_up<int8_t, 1, -128, 127>(rng);
+  check_half_up<int8_t, 7, 0, 127>(rng);  // a fused Relu's clamp
+  check_half_up<uint8_t, 12, 0, 255>(rng);
+  check_half_up<int8_t, 30, -128, 127>(rng);
+  check_half_up<int16_t, 15, -32768, 32767>(rng);
 }
