@@ -1,5 +1,6 @@
 #include "compiler/ops/nn_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -139,6 +140,38 @@ Status global_pool_emit(OpCtx& ctx, const char* kernel) {
   const int64_t planes = x.shape[0] * x.shape[1];
   ctx.w().line("{}<{}, {}, {}>({}, {});", kernel, dtype_c_name(x.dtype), planes, x.numel() / planes, ctx.in_ptr(0),
                ctx.out_ptr(0));
+  return Status::ok();
+}
+
+Status resolve_avg_pool(OpCtx& ctx, AvgPoolWindow* p) {
+  const Node& n = ctx.node();
+  const Shape& xs = ctx.in(0).shape;
+  if (xs.size() != 3 && xs.size() != 4) return ctx.unsupported("only 1-D and 2-D pooling is supported");
+  auto ks = n.attr_ints("kernel_shape");
+  if (ks.size() != xs.size() - 2) return ctx.invalid("kernel_shape must have one entry per spatial dim");
+  KILN_TRY(resolve_window(ctx, xs, ks, n.attr_int("ceil_mode", 0) != 0, &p->w));
+  if (p->w.DH != 1 || p->w.DW != 1) return ctx.unsupported("dilations are not supported");
+  p->planes = xs[0] * xs[1];
+  p->include_pad = n.attr_int("count_include_pad", 0) != 0;
+  return Status::ok();
+}
+
+int64_t avg_pool_divisor(const AvgPoolWindow& p, int64_t oh, int64_t ow) {
+  const Window& k = p.w;
+  const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
+  const int64_t lo_h = p.include_pad ? -k.PT : 0, hi_h = p.include_pad ? k.H + k.PB : k.H;
+  const int64_t lo_w = p.include_pad ? -k.PL : 0, hi_w = p.include_pad ? k.W + k.PR : k.W;
+  const int64_t dh = std::min(h0 + k.KH, hi_h) - std::max(h0, lo_h);
+  const int64_t dw = std::min(w0 + k.KW, hi_w) - std::max(w0, lo_w);
+  return dh * dw;
+}
+
+Status avg_pool_varying_count(OpCtx& ctx, const AvgPoolWindow& p, bool* var) {
+  *var = false;
+  const int64_t d0 = avg_pool_divisor(p, 0, 0);
+  for (int64_t oh = 0; oh < p.w.OH; ++oh)
+    for (int64_t ow = 0; ow < p.w.OW; ++ow) *var |= avg_pool_divisor(p, oh, ow) != d0;
+  if (*var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
   return Status::ok();
 }
 

@@ -56,6 +56,21 @@ struct Window {
 Status resolve_window(const OpCtx& ctx, const Shape& xs, const std::vector<int64_t>& kernel,
                       bool ceil_mode, Window* w);
 
+// The window of a quantized average pool (QLinearAveragePool, kiln.QAvgPool16): X [N, C, (H,) W],
+// kernel_shape, strides, pads, auto_pad, ceil_mode and count_include_pad, no dilation.
+struct AvgPoolWindow {
+  Window w;
+  int64_t planes = 0;  // N * C
+  bool include_pad = false;
+};
+Status resolve_avg_pool(OpCtx& ctx, AvgPoolWindow* p);
+// ONNX's divisor of window (oh, ow): the cells inside the input, or inside the padded input.
+int64_t avg_pool_divisor(const AvgPoolWindow& p, int64_t oh, int64_t ow);
+// The kernels index their multipliers by a window's cell count inside the input: that is ONNX's
+// divisor when padding is not counted; when it is, every divisor must be the same. *var: the
+// divisors differ between windows.
+Status avg_pool_varying_count(OpCtx& ctx, const AvgPoolWindow& p, bool* var);
+
 // Output shape of a window op: [N, C', OW], [N, C', OH, OW] or [N, C', OD, OH, OW] for input
 // rank 3, 4 or 5.
 Shape window_out_shape(const Shape& xs, int64_t channels, const Window& w);

@@ -12,45 +12,14 @@
 namespace kiln {
 namespace {
 
-struct Pool {
-  Window w;
-  int64_t planes;  // N * C
-  bool include_pad;
+struct Pool : AvgPoolWindow {
   float sx, sy;
 };
 
 Status resolve(OpCtx& ctx, Pool* p) {
-  const Node& n = ctx.node();
-  const Shape& xs = ctx.in(0).shape;
-  if (xs.size() != 3 && xs.size() != 4) return ctx.unsupported("only 1-D and 2-D pooling is supported");
-  auto ks = n.attr_ints("kernel_shape");
-  if (ks.size() != xs.size() - 2) return ctx.invalid("kernel_shape must have one entry per spatial dim");
-  KILN_TRY(resolve_window(ctx, xs, ks, n.attr_int("ceil_mode", 0) != 0, &p->w));
-  if (p->w.DH != 1 || p->w.DW != 1) return ctx.unsupported("dilations are not supported");
-  p->planes = xs[0] * xs[1];
-  p->include_pad = n.attr_int("count_include_pad", 0) != 0;
+  KILN_TRY(resolve_avg_pool(ctx, p));
   KILN_TRY(read_scale16(ctx, 1, &p->sx));
   return read_scale16(ctx, 2, &p->sy);
-}
-
-// ONNX's divisor of window (oh, ow): the cells inside the input, or inside the padded input.
-int64_t divisor(const Pool& p, int64_t oh, int64_t ow) {
-  const Window& k = p.w;
-  const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
-  const int64_t lo_h = p.include_pad ? -k.PT : 0, hi_h = p.include_pad ? k.H + k.PB : k.H;
-  const int64_t lo_w = p.include_pad ? -k.PL : 0, hi_w = p.include_pad ? k.W + k.PR : k.W;
-  return (std::min(h0 + k.KH, hi_h) - std::max(h0, lo_h)) * (std::min(w0 + k.KW, hi_w) - std::max(w0, lo_w));
-}
-
-// The kernel indexes its multipliers by a window's cell count inside the input: that is ONNX's
-// divisor when padding is not counted; when it is, every divisor must be the same.
-Status varying_count(OpCtx& ctx, const Pool& p, bool* var) {
-  *var = false;
-  const int64_t d0 = divisor(p, 0, 0);
-  for (int64_t oh = 0; oh < p.w.OH; ++oh)
-    for (int64_t ow = 0; ow < p.w.OW; ++ow) *var |= divisor(p, oh, ow) != d0;
-  if (*var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
-  return Status::ok();
 }
 
 QuantMultiplier multiplier(const Pool& p, int64_t count) {
@@ -62,7 +31,7 @@ Status infer(OpCtx& ctx) {
   Pool p;
   KILN_TRY(resolve(ctx, &p));
   bool var;
-  KILN_TRY(varying_count(ctx, p, &var));
+  KILN_TRY(avg_pool_varying_count(ctx, p, &var));
   std::vector<QuantMultiplier> m;
   for (int64_t c = 1; c <= p.w.KH * p.w.KW; ++c) m.push_back(multiplier(p, c));
   KILN_TRY(check_multipliers16(ctx, m));
@@ -85,7 +54,7 @@ Status eval(OpCtx& ctx) {
         for (int64_t ih = std::max<int64_t>(0, oh * k.SH - k.PT); ih < std::min(k.H, oh * k.SH - k.PT + k.KH); ++ih)
           for (int64_t iw = std::max<int64_t>(0, ow * k.SW - k.PL); iw < std::min(k.W, ow * k.SW - k.PL + k.KW); ++iw)
             acc += x.int_at((c * k.H + ih) * k.W + iw);
-        y[(c * k.OH + oh) * k.OW + ow] = clamp16(requant16(acc, multiplier(p, divisor(p, oh, ow))), lo, hi);
+        y[(c * k.OH + oh) * k.OW + ow] = clamp16(requant16(acc, multiplier(p, avg_pool_divisor(p, oh, ow))), lo, hi);
       }
   return Status::ok();
 }
@@ -95,7 +64,7 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(resolve(ctx, &p));
   const Window& k = p.w;
   bool var;
-  KILN_TRY(varying_count(ctx, p, &var));
+  KILN_TRY(avg_pool_varying_count(ctx, p, &var));
   int32_t lo, hi;
   quant_output_range(ctx.node(), DType::kInt16, p.sy, 0, &lo, &hi);
   include_int16(ctx);
@@ -103,7 +72,7 @@ Status emit(OpCtx& ctx) {
   if (var)
     for (int64_t c = 0; c <= k.KH * k.KW; ++c) m.push_back(multiplier(p, std::max<int64_t>(c, 1)));
   else
-    m.push_back(multiplier(p, divisor(p, 0, 0)));
+    m.push_back(multiplier(p, avg_pool_divisor(p, 0, 0)));
   ctx.w().line("kiln::qavgpool16<{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}>({}, {}, {}, {}, {});", p.planes, k.H,
                k.W, k.KH, k.KW, k.OH, k.OW, k.SH, k.SW, k.PT, k.PL, var ? "true" : "false", ctx.in_ptr(0),
                emit_multipliers16(ctx, m), lo, hi, ctx.out_ptr(0));

@@ -9,51 +9,16 @@
 namespace kiln {
 namespace {
 
-struct Pool {
-  Window w;
-  int64_t planes;  // N * C
-  bool include_pad;
+struct Pool : AvgPoolWindow {
   QParam x, y;
 };
 
 Status resolve(OpCtx& ctx, Pool* p) {
-  const Node& n = ctx.node();
-  if (n.attr_int("channels_last", 0) != 0) return ctx.unsupported("channels_last=1 is not supported");
-  const Shape& xs = ctx.in(0).shape;
-  if (xs.size() != 3 && xs.size() != 4) return ctx.unsupported("only 1-D and 2-D pooling is supported");
-  auto ks = n.attr_ints("kernel_shape");
-  if (ks.size() != xs.size() - 2) return ctx.invalid("kernel_shape must have one entry per spatial dim");
-  KILN_TRY(resolve_window(ctx, xs, ks, n.attr_int("ceil_mode", 0) != 0, &p->w));
-  if (p->w.DH != 1 || p->w.DW != 1) return ctx.unsupported("dilations are not supported");
-  p->planes = xs[0] * xs[1];
-  p->include_pad = n.attr_int("count_include_pad", 0) != 0;
+  if (ctx.node().attr_int("channels_last", 0) != 0) return ctx.unsupported("channels_last=1 is not supported");
+  KILN_TRY(resolve_avg_pool(ctx, p));
   KILN_TRY(read_qparam(ctx, 1, 2, 1, &p->x));
   KILN_TRY(read_qparam(ctx, 3, 4, 1, &p->y));
   return Status::ok();
-}
-
-// ONNX's divisor of window (oh, ow): the cells inside the input, or inside the padded input.
-int64_t divisor(const Pool& p, int64_t oh, int64_t ow);
-
-// The kernel indexes its multiplier table by a window's cell count inside the input: that is
-// ONNX's divisor when padding is not counted; when it is, every divisor must be the same.
-Status varying_count(OpCtx& ctx, const Pool& p, bool* var) {
-  *var = false;
-  const int64_t d0 = divisor(p, 0, 0);
-  for (int64_t oh = 0; oh < p.w.OH; ++oh)
-    for (int64_t ow = 0; ow < p.w.OW; ++ow) *var |= divisor(p, oh, ow) != d0;
-  if (*var && p.include_pad) return ctx.unsupported("count_include_pad=1 with windows of different sizes (ceil_mode)");
-  return Status::ok();
-}
-
-int64_t divisor(const Pool& p, int64_t oh, int64_t ow) {
-  const Window& k = p.w;
-  const int64_t h0 = oh * k.SH - k.PT, w0 = ow * k.SW - k.PL;
-  const int64_t lo_h = p.include_pad ? -k.PT : 0, hi_h = p.include_pad ? k.H + k.PB : k.H;
-  const int64_t lo_w = p.include_pad ? -k.PL : 0, hi_w = p.include_pad ? k.W + k.PR : k.W;
-  const int64_t dh = std::min(h0 + k.KH, hi_h) - std::max(h0, lo_h);
-  const int64_t dw = std::min(w0 + k.KW, hi_w) - std::max(w0, lo_w);
-  return dh * dw;
 }
 
 QuantMultiplier multiplier(const Pool& p, int64_t count) {
@@ -68,7 +33,7 @@ Status infer(OpCtx& ctx) {
   Pool p;
   KILN_TRY(resolve(ctx, &p));
   bool var;
-  KILN_TRY(varying_count(ctx, p, &var));
+  KILN_TRY(avg_pool_varying_count(ctx, p, &var));
   Tensor& y = ctx.out(0);
   y.dtype = t;
   y.shape = window_out_shape(ctx.in(0).shape, ctx.in(0).shape[1], p.w);
@@ -94,7 +59,7 @@ Status eval(OpCtx& ctx) {
         for (int64_t ih = std::max<int64_t>(0, oh * k.SH - k.PT); ih < std::min(k.H, oh * k.SH - k.PT + k.KH); ++ih)
           for (int64_t iw = std::max<int64_t>(0, ow * k.SW - k.PL); iw < std::min(k.W, ow * k.SW - k.PL + k.KW); ++iw)
             acc += int_elem(x, (c * k.H + ih) * k.W + iw) - p.x.z(0);
-        int32_t v = p.y.z(0) + multiply_by_quantized_multiplier(acc, multiplier(p, divisor(p, oh, ow)));
+        int32_t v = p.y.z(0) + multiply_by_quantized_multiplier(acc, multiplier(p, avg_pool_divisor(p, oh, ow)));
         v = std::max(lo, std::min(hi, v));
         const int64_t yi = (c * k.OH + oh) * k.OW + ow;
         if (y.dtype == DType::kInt8) y.as_mut<int8_t>()[yi] = static_cast<int8_t>(v);
@@ -108,8 +73,8 @@ Status emit(OpCtx& ctx) {
   KILN_TRY(resolve(ctx, &p));
   const Window& k = p.w;
   bool var;
-  KILN_TRY(varying_count(ctx, p, &var));
-  const int64_t d0 = divisor(p, 0, 0);
+  KILN_TRY(avg_pool_varying_count(ctx, p, &var));
+  const int64_t d0 = avg_pool_divisor(p, 0, 0);
   int32_t lo, hi;
   quant_output_range(ctx.node(), ctx.out(0).dtype, p.y.s(0), p.y.z(0), &lo, &hi);
   ctx.include("kiln_int8.h");
