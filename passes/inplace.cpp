@@ -72,17 +72,24 @@ std::string root_name(const Graph& g, const std::string& t) {
   return r->name;
 }
 
-// The last schedule step reading the bytes of `root` through any tensor (graph outputs: end).
-int last_use(const Graph& g, const std::string& root) {
+// The last schedule step reading the bytes of `root` (graph outputs: the end), with graph inputs
+// dying at their last reader as the planner already treats them: a below-the-bound rewrite may
+// overwrite an input the caller handed in, exactly as any later tensor placed over it would.
+int last_read(const Graph& g, const std::string& root) {
   int last = -1;
   for (size_t s = 0; s < g.nodes.size(); ++s)
     for (const auto& in : g.nodes[s].inputs)
       if (!in.empty() && !g.tensor(in).is_const && root_name(g, in) == root) last = static_cast<int>(s);
   for (const auto& o : g.outputs)
     if (root_name(g, o) == root) last = static_cast<int>(g.nodes.size());
-  for (const auto& i : g.inputs)
-    if (root_name(g, i) == root) last = static_cast<int>(g.nodes.size());  // inputs stay intact
   return last;
+}
+
+// last_read, with graph inputs kept intact to the end (the in-place rewrites at the peak).
+int last_use(const Graph& g, const std::string& root) {
+  for (const auto& i : g.inputs)
+    if (root_name(g, i) == root) return static_cast<int>(g.nodes.size());
+  return last_read(g, root);
 }
 
 bool try_elementwise(Graph& g, size_t step) {
@@ -135,19 +142,6 @@ bool try_concat(Graph& g, size_t step) {
     offset += static_cast<int64_t>(x.bytes());
   }
   return true;
-}
-
-// The last schedule step reading the bytes of `root` (graph outputs: the end), with graph inputs
-// dying at their last reader as the planner already treats them: a below-the-bound rewrite may
-// overwrite an input the caller handed in, exactly as any later tensor placed over it would.
-int last_read(const Graph& g, const std::string& root) {
-  int last = -1;
-  for (size_t s = 0; s < g.nodes.size(); ++s)
-    for (const auto& in : g.nodes[s].inputs)
-      if (!in.empty() && !g.tensor(in).is_const && root_name(g, in) == root) last = static_cast<int>(s);
-  for (const auto& o : g.outputs)
-    if (root_name(g, o) == root) last = static_cast<int>(g.nodes.size());
-  return last;
 }
 
 // Byte offset of tensor t inside its root.
