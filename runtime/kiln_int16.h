@@ -205,20 +205,11 @@ template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, i
 inline void qavgpool16(const int16_t* x, const int16_t* mult, const int8_t* shift, int32_t lo, int32_t hi,
                        int16_t* y) {
   for (int c = 0; c < C; ++c) {
-    const int16_t* xc = x + c * H * W;
-    for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      const int h0 = ih0 < 0 ? 0 : ih0, h1 = ih0 + KH > H ? H : ih0 + KH;
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        const int w0 = iw0 < 0 ? 0 : iw0, w1 = iw0 + KW > W ? W : iw0 + KW;
-        int64_t acc = 0;
-        for (int ih = h0; ih < h1; ++ih)
-          for (int iw = w0; iw < w1; ++iw) acc += xc[ih * W + iw];
-        const int k = VarCount ? (h1 - h0) * (w1 - w0) : 0;
-        y[(c * OH + oh) * OW + ow] = clamp16(requant16(acc, mult[k], shift[k]), lo, hi);
-      }
-    }
+    int16_t* yc = y + c * OH * OW;
+    window_sums<H, W, KH, KW, OH, OW, SH, SW, PT, PL, int64_t>(x + c * H * W, [&](int o, int64_t acc, int n) {
+      const int k = VarCount ? n : 0;
+      yc[o] = clamp16(requant16(acc, mult[k], shift[k]), lo, hi);
+    });
   }
 }
 

@@ -527,6 +527,25 @@ struct Lut256 {
 
 // --- pooling ---
 
+// Every window of one channel's H x W plane: f(o, sum, n) with o the output's index, sum the
+// window's cells inside the input added up in Acc, and n their count (padding not counted).
+template <int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, int PT, int PL, typename Acc, typename XT,
+          typename F>
+inline void window_sums(const XT* xc, F f) {
+  for (int oh = 0; oh < OH; ++oh) {
+    const int ih0 = oh * SH - PT;
+    const int h0 = ih0 < 0 ? 0 : ih0, h1 = ih0 + KH > H ? H : ih0 + KH;
+    for (int ow = 0; ow < OW; ++ow) {
+      const int iw0 = ow * SW - PL;
+      const int w0 = iw0 < 0 ? 0 : iw0, w1 = iw0 + KW > W ? W : iw0 + KW;
+      Acc acc = 0;
+      for (int ih = h0; ih < h1; ++ih)
+        for (int iw = w0; iw < w1; ++iw) acc += static_cast<Acc>(xc[ih * W + iw]);
+      f(oh * OW + ow, acc, (h1 - h0) * (w1 - w0));
+    }
+  }
+}
+
 // Average pool of quantized values: y = out(sum(x - zx) over the window, k) where the output
 // stage multiplies by x_scale / (y_scale * count). Padding holds the real value zero. With
 // VarCount the count differs between windows (padding not counted) and k is the window's cell
@@ -535,21 +554,9 @@ template <int C, int H, int W, int KH, int KW, int OH, int OW, int SH, int SW, i
           typename XT, typename YT, typename Out>
 inline void qavgpool2d(const XT* x, int32_t zx, YT* y, Out out) {
   for (int c = 0; c < C; ++c) {
-    const XT* xc = x + c * H * W;
     YT* yc = y + c * OH * OW;
-    for (int oh = 0; oh < OH; ++oh) {
-      const int ih0 = oh * SH - PT;
-      const int h0 = ih0 < 0 ? 0 : ih0, h1 = ih0 + KH > H ? H : ih0 + KH;
-      for (int ow = 0; ow < OW; ++ow) {
-        const int iw0 = ow * SW - PL;
-        const int w0 = iw0 < 0 ? 0 : iw0, w1 = iw0 + KW > W ? W : iw0 + KW;
-        int32_t acc = 0;
-        for (int ih = h0; ih < h1; ++ih)
-          for (int iw = w0; iw < w1; ++iw) acc += static_cast<int32_t>(xc[ih * W + iw]);
-        const int n = (h1 - h0) * (w1 - w0);
-        yc[oh * OW + ow] = out(acc - zx * n, VarCount ? n : 0);
-      }
-    }
+    window_sums<H, W, KH, KW, OH, OW, SH, SW, PT, PL, int32_t>(
+        x + c * H * W, [&](int o, int32_t acc, int n) { yc[o] = out(acc - zx * n, VarCount ? n : 0); });
   }
 }
 
