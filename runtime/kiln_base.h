@@ -52,6 +52,18 @@ inline void move(const T* x, T* y) {
   }
 }
 
+// Kernel taps k in [k0, k1) of a window starting at input index i0 (tap k at i0 + k * D) that fall
+// inside [lo, hi): convolution and pooling loops over them need no bounds checks.
+template <int K, int D>
+inline void window_taps(int i0, int lo, int hi, int* k0, int* k1) {
+  // Closed forms (no loops): the first k with i0 + k * D >= lo, and one past the last k < K
+  // with i0 + k * D < hi.
+  const int a = i0 >= lo ? 0 : (lo - i0 + D - 1) / D;
+  const int b = i0 >= hi ? 0 : (hi - 1 - i0) / D + 1;
+  *k0 = a < K ? a : K;
+  *k1 = b < *k0 ? *k0 : (b < K ? b : K);
+}
+
 template <typename T>
 inline T max_of(T a, T b) { return a < b ? b : a; }
 template <typename T>

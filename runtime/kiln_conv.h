@@ -7,17 +7,6 @@
 
 namespace kiln {
 
-// Kernel taps k in [k0, k1) with lo <= i0 + k * D < hi.
-template <int K, int D>
-inline void conv_taps(int i0, int lo, int hi, int* k0, int* k1) {
-  // Closed forms (no loops): the first k with i0 + k * D >= lo, and one past the last k < K
-  // with i0 + k * D < hi.
-  const int a = i0 >= lo ? 0 : (lo - i0 + D - 1) / D;
-  const int b = i0 >= hi ? 0 : (hi - 1 - i0) / D + 1;
-  *k0 = a < K ? a : K;
-  *k1 = b < *k0 ? *k0 : (b < K ? b : K);
-}
-
 // First output index (>= 0) whose window starts at or after input index 0, and one past the last
 // whose window ends inside an input of N values: outputs between need no bounds checks.
 constexpr int conv_inner_begin(int P, int S) { return P <= 0 ? 0 : (P + S - 1) / S; }
@@ -41,11 +30,11 @@ inline void depthwise2d(const float* x, const float* w, const float* bias, float
     for (int oh = 0; oh < OH; ++oh) {
       const int ih0 = oh * SH - PT;
       int kh0, kh1;
-      conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+      window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
       auto one = [&](int ow) {
         const int iw0 = ow * SW - PL;
         int kw0, kw1;
-        conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+        window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
         float acc = b;
         for (int kh = kh0; kh < kh1; ++kh) {
           const float* xr = xc + (ih0 + kh * DH) * W + iw0;
@@ -169,15 +158,15 @@ inline void conv3d(const float* x, const float* w, const float* bias, float* y, 
       for (int od = 0; od < OD; ++od) {
         const int id0 = od * SD - PF;
         int kd0 = 0, kd1 = 1;
-        if (!kFlat) conv_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+        if (!kFlat) window_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
         for (int oh = 0; oh < OH; ++oh) {
           const int ih0 = oh * SH - PT;
           int kh0, kh1;
-          conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+          window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
           for (int ow = 0; ow < OW; ++ow) {
             const int iw0 = ow * SW - PL;
             int kw0, kw1;
-            conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+            window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
             float a0 = b0, a1 = b1, a2 = b2, a3 = b3;
             for (int c = 0; c < CG; ++c) {
               for (int kd = kd0; kd < kd1; ++kd) {
@@ -211,15 +200,15 @@ inline void conv3d(const float* x, const float* w, const float* bias, float* y, 
       for (int od = 0; od < OD; ++od) {
         const int id0 = od * SD - PF;
         int kd0 = 0, kd1 = 1;
-        if (!kFlat) conv_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+        if (!kFlat) window_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
         for (int oh = 0; oh < OH; ++oh) {
           const int ih0 = oh * SH - PT;
           int kh0, kh1;
-          conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+          window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
           for (int ow = 0; ow < OW; ++ow) {
             const int iw0 = ow * SW - PL;
             int kw0, kw1;
-            conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+            window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
             float acc = b;
             for (int c = 0; c < CG; ++c) {
               for (int kd = kd0; kd < kd1; ++kd) {
@@ -263,15 +252,15 @@ inline void conv_transpose3d(const float* x, const float* w, const float* bias, 
     for (int id = 0; id < D; ++id) {
       const int od0 = id * SD - PF;
       int kd0, kd1;
-      conv_taps<KD, DD>(od0, 0, OD, &kd0, &kd1);
+      window_taps<KD, DD>(od0, 0, OD, &kd0, &kd1);
       for (int ih = 0; ih < H; ++ih) {
         const int oh0 = ih * SH - PT;
         int kh0, kh1;
-        conv_taps<KH, DH>(oh0, 0, OH, &kh0, &kh1);
+        window_taps<KH, DH>(oh0, 0, OH, &kh0, &kh1);
         for (int iw = 0; iw < W; ++iw) {
           const int ow0 = iw * SW - PL;
           int kw0, kw1;
-          conv_taps<KW, DW>(ow0, 0, OW, &kw0, &kw1);
+          window_taps<KW, DW>(ow0, 0, OW, &kw0, &kw1);
           const float xv = xc[(id * H + ih) * W + iw];
           for (int mm = 0; mm < MG; ++mm) {
             const float* wk = w + (c * MG + mm) * KD * KH * KW;

@@ -317,8 +317,8 @@ KILN_LAYER inline void conv2d_blocked_direct(const float* x, const float* wp, co
   auto checked = [&](int oh, int ow) {
     const int ih0 = oh * SH - PT, iw0 = ow * SW - PL;
     int kh0, kh1, kw0, kw1;
-    conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-    conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+    window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+    window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
     int m = 0;
     for (; m < M4; m += 4) {
       const float* wm = wp + m * K;
@@ -355,7 +355,7 @@ KILN_LAYER inline void conv2d_blocked_direct(const float* x, const float* wp, co
     }
     const int ih0 = oh * SH - PT;
     int kh0, kh1;
-    conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+    window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
     for (int ow = 0; ow < kBegin; ++ow) checked(oh, ow);
     if (kh1 > kh0)
       DirectRows<KH, C, H, W, M, KH, KW, OH, OW, SW, PL, DH, DW>::run(

@@ -48,11 +48,11 @@ inline void depthwise2d_row(const float* xc, const float* wc, float b, int oh, i
                             Act act) {
   const int ih0 = oh * SH - PT;
   int kh0, kh1;
-  conv_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+  window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
   for (int ow = ow0; ow < ow1; ++ow) {
     const int iw0 = ow * SW - PL;
     int kw0, kw1;
-    conv_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+    window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
     float acc = b;
     for (int kh = kh0; kh < kh1; ++kh) {
       const float* xr = xc + (ih0 + kh * DH) * W + iw0;

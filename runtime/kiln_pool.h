@@ -18,18 +18,6 @@ inline uint8_t pool_lowest<uint8_t>() { return 0; }
 template <>
 inline int16_t pool_lowest<int16_t>() { return -32768; }
 
-// First and one-past-last kernel taps of a window starting at input index i0 that fall inside
-// [lo, hi): the loops below then need no bounds checks.
-template <int K, int D>
-inline void pool_taps(int i0, int lo, int hi, int* k0, int* k1) {
-  // Closed forms (no loops): the first k with i0 + k * D >= lo, and one past the last k < K
-  // with i0 + k * D < hi.
-  const int a = i0 >= lo ? 0 : (lo - i0 + D - 1) / D;
-  const int b = i0 >= hi ? 0 : (hi - 1 - i0) / D + 1;
-  *k0 = a < K ? a : K;
-  *k1 = b < *k0 ? *k0 : (b < K ? b : K);
-}
-
 template <typename T, int C, int D, int H, int W, int KD, int KH, int KW, int OD, int OH, int OW, int SD,
           int SH, int SW, int PF, int PT, int PL, int DD, int DH, int DW>
 inline void maxpool3d(const T* x, T* y) {
@@ -39,15 +27,15 @@ inline void maxpool3d(const T* x, T* y) {
     for (int od = 0; od < OD; ++od) {
       const int id0 = od * SD - PF;
       int kd0, kd1;
-      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      window_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
       for (int oh = 0; oh < OH; ++oh) {
         const int ih0 = oh * SH - PT;
         int kh0, kh1;
-        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
         for (int ow = 0; ow < OW; ++ow) {
           const int iw0 = ow * SW - PL;
           int kw0, kw1;
-          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
           T m = pool_lowest<T>();
           for (int kd = kd0; kd < kd1; ++kd) {
             for (int kh = kh0; kh < kh1; ++kh) {
@@ -78,15 +66,15 @@ inline void maxpool3d_indices(const T* x, T* y, int64_t* idx) {
     for (int od = 0; od < OD; ++od) {
       const int id0 = od * SD - PF;
       int kd0, kd1;
-      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      window_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
       for (int oh = 0; oh < OH; ++oh) {
         const int ih0 = oh * SH - PT;
         int kh0, kh1;
-        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
         for (int ow = 0; ow < OW; ++ow) {
           const int iw0 = ow * SW - PL;
           int kw0, kw1;
-          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
           T m = pool_lowest<T>();
           int at = -1;
           for (int kd = kd0; kd < kd1; ++kd) {
@@ -130,18 +118,18 @@ inline void avgpool3d(const T* x, T* y) {
     for (int od = 0; od < OD; ++od) {
       const int id0 = od * SD - PF;
       int kd0, kd1, pd0, pd1;
-      pool_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
-      pool_taps<KD, DD>(id0, -PF, D + PK, &pd0, &pd1);
+      window_taps<KD, DD>(id0, 0, D, &kd0, &kd1);
+      window_taps<KD, DD>(id0, -PF, D + PK, &pd0, &pd1);
       for (int oh = 0; oh < OH; ++oh) {
         const int ih0 = oh * SH - PT;
         int kh0, kh1, ph0, ph1;
-        pool_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
-        pool_taps<KH, DH>(ih0, -PT, H + PB, &ph0, &ph1);
+        window_taps<KH, DH>(ih0, 0, H, &kh0, &kh1);
+        window_taps<KH, DH>(ih0, -PT, H + PB, &ph0, &ph1);
         for (int ow = 0; ow < OW; ++ow) {
           const int iw0 = ow * SW - PL;
           int kw0, kw1, pw0, pw1;
-          pool_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
-          pool_taps<KW, DW>(iw0, -PL, W + PR, &pw0, &pw1);
+          window_taps<KW, DW>(iw0, 0, W, &kw0, &kw1);
+          window_taps<KW, DW>(iw0, -PL, W + PR, &pw0, &pw1);
           T s = T(0);
           for (int kd = kd0; kd < kd1; ++kd) {
             for (int kh = kh0; kh < kh1; ++kh) {
