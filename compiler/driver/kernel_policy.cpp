@@ -7,9 +7,9 @@
 // few more instructions. The code is 4-14 KB for the MLPerf Tiny models; the weights are the
 // flash, so this is the choice that moves it.
 //
-// The cost of narrowing layer L is estimated as MACs(L) * (extra instructions per MAC of its
-// kernel kind), its gain as the bytes it saves. Under a flash budget the layers are narrowed in
-// increasing order of cost per byte saved until the model fits: a fully connected layer uses
+// The cost of narrowing layer L is its kernel's estimate, MACs(L) * (extra instructions per MAC
+// of that kernel: compiler/ops/qfast.h), its gain the bytes it saves. Under a flash budget the
+// layers are narrowed in increasing order of cost per byte saved until the model fits: a fully connected layer uses
 // each weight once per inference and goes first; a convolution uses each weight once per output
 // pixel and goes last. This greedy order is optimal for the fractional relaxation of the
 // knapsack; the last layer it narrows may save more than needed, which the byte-exact re-check
@@ -25,18 +25,6 @@
 
 namespace kiln {
 
-namespace {
-
-// Extra instructions per MAC when narrow: GEMM 16/16 - 12/16; fully connected 132/96 - 87/96
-// (kiln_int8_fast.h, kiln_int8_fc.h). A layer whose bytes equal its MACs (each weight used once)
-// is a fully connected one.
-int64_t narrow_cost(const WeightWidthChoice& c) {
-  const bool fc = c.macs <= c.narrow_bytes;
-  return fc ? c.macs * 45 / 96 : c.macs / 4;
-}
-
-}  // namespace
-
 int64_t KernelPolicy::narrow_count() const {
   return std::count_if(picks.begin(), picks.end(), [](const KernelPick& p) { return p.narrow; });
 }
@@ -51,7 +39,7 @@ int64_t KernelPolicy::saved_bytes() const {
 int64_t KernelPolicy::extra_instructions() const {
   int64_t s = 0;
   for (const auto& p : picks)
-    if (p.narrow) s += p.narrow_cost;
+    if (p.narrow) s += p.choice.narrow_extra;
   return s;
 }
 
@@ -66,7 +54,6 @@ std::vector<KernelPick> weight_choices(Graph& g, const Target& t) {
     KernelPick p;
     if (!def->weight_choice(ctx, &p.choice) || p.choice.narrow_bytes >= p.choice.wide_bytes) continue;
     p.node = n.name;
-    p.narrow_cost = narrow_cost(p.choice);
     picks.push_back(p);
   }
   return picks;
@@ -82,7 +69,7 @@ bool narrow_to_fit(std::vector<KernelPick>* picks, int64_t overshoot) {
     const KernelPick& pa = (*picks)[a];
     const KernelPick& pb = (*picks)[b];
     const int64_t sa = pa.choice.wide_bytes - pa.choice.narrow_bytes, sb = pb.choice.wide_bytes - pb.choice.narrow_bytes;
-    return static_cast<long double>(pa.narrow_cost) * sb < static_cast<long double>(pb.narrow_cost) * sa;
+    return static_cast<long double>(pa.choice.narrow_extra) * sb < static_cast<long double>(pb.choice.narrow_extra) * sa;
   };
   std::stable_sort(order.begin(), order.end(), cheaper);
   int64_t saved = 0;

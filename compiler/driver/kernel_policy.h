@@ -20,8 +20,6 @@ struct KernelPick {
   std::string node;
   WeightWidthChoice choice;
   bool narrow = false;
-  // Estimated extra instructions per inference when narrow (the cost model in kernel_policy.cpp).
-  int64_t narrow_cost = 0;
 };
 
 struct KernelPolicy {

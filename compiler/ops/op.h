@@ -23,12 +23,13 @@ class CodegenState;  // codegen/module.h: symbols, includes, constants of the mo
 class OpCtx;
 
 // A layer whose fast kernel can read its weights either widened to int16 pairs (faster) or as
-// int8 (half the flash): the bytes of each and the MACs the layer computes. The kernel policy
-// (compiler/driver/kernel_policy.cpp) picks one per layer under --optimize and a flash budget.
+// int8 (half the flash): the bytes of each and the instructions per inference int8 adds (the
+// kernel's own estimate). The kernel policy (compiler/driver/kernel_policy.cpp) picks one per
+// layer under --optimize and a flash budget.
 struct WeightWidthChoice {
   int64_t wide_bytes = 0;
   int64_t narrow_bytes = 0;
-  int64_t macs = 0;
+  int64_t narrow_extra = 0;
 };
 
 struct OpDef {

@@ -471,7 +471,7 @@ bool qconv_weight_choice(OpCtx& ctx, const QConvIo& io, WeightWidthChoice* c) {
   if (!fits_int8(weff)) return false;
   c->wide_bytes = gemm_weights("w", weff, g.M, per_m).numel() * 4;
   c->narrow_bytes = gemm_weights_narrow("w", weff, g.M, per_m).numel() * 4;
-  c->macs = qconv_macs(ctx, io);
+  c->narrow_extra = gemm_narrow_extra(qconv_macs(ctx, io));
   return true;
 }
 

@@ -41,6 +41,12 @@ bool fits_int8(const Tensor& w);
 Tensor gemm_weights_narrow(const std::string& name, const Tensor& w, int64_t M, int64_t K);
 Tensor fc_weights_narrow(const std::string& name, const Tensor& w, int64_t N, int64_t K);
 
+// Extra instructions per inference of the int8-weight loops over the int16 ones, for `macs`
+// multiply-accumulates: dot_2x2 takes 16 instead of 12 per 16 MACs (kiln_int8_fast.h), fc_dot 132
+// instead of 87 per 96 (kiln_int8_fc.h).
+inline int64_t gemm_narrow_extra(int64_t macs) { return macs / 4; }
+inline int64_t fc_narrow_extra(int64_t macs) { return macs * 45 / 96; }
+
 // The node attribute the policy sets on a layer to run with int8 weights.
 constexpr const char* kNarrowWeightsAttr = "kiln_narrow_weights";
 inline bool narrow_weights(const OpCtx& ctx) { return ctx.node().attr_int(kNarrowWeightsAttr, 0) != 0; }

@@ -284,7 +284,7 @@ bool qmatmul_weight_choice(OpCtx& ctx, const QMatIo& io, WeightWidthChoice* c) {
   if (!fits_int8(weff) || (ctx.target().has_mve && mve_applies(ctx.in(io.a).dtype, weff))) return false;  // Helium: int8 anyway
   c->wide_bytes = fc_weights("w", weff, d.N, d.K).numel() * 4;
   c->narrow_bytes = fc_weights_narrow("w", weff, d.N, d.K).numel() * 4;
-  c->macs = qmatmul_macs(ctx, io);
+  c->narrow_extra = fc_narrow_extra(qmatmul_macs(ctx, io));
   return true;
 }
 

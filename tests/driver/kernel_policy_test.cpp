@@ -25,7 +25,7 @@ KernelPick pick(const char* name, int64_t wide, int64_t narrow, int64_t cost) {
   p.node = name;
   p.choice.wide_bytes = wide;
   p.choice.narrow_bytes = narrow;
-  p.narrow_cost = cost;
+  p.choice.narrow_extra = cost;
   return p;
 }
 
@@ -72,7 +72,7 @@ TEST_CASE("optimize size reads int8 weights everywhere; speed only to meet a fla
   CHECK(fit->kernels.narrow_count() < static_cast<int64_t>(fit->kernels.picks.size()));
   CHECK(fit->budget.flash() <= o.flash_limit);
   auto per_byte = [](const KernelPick& p) {
-    return static_cast<double>(p.narrow_cost) / static_cast<double>(p.choice.wide_bytes - p.choice.narrow_bytes);
+    return static_cast<double>(p.choice.narrow_extra) / static_cast<double>(p.choice.wide_bytes - p.choice.narrow_bytes);
   };
   double worst_narrow = 0, best_wide = 1e300;
   for (const auto& p : fit->kernels.picks) {
